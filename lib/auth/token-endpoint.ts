@@ -1,0 +1,102 @@
+import axios, { type AxiosInstance } from 'axios';
+import { TokenRequestError, safeCause } from '../errors';
+
+/** How the client authenticates itself to the token endpoint (RFC 6749 §2.3.1). */
+export type ClientAuthMethod = 'body' | 'basic';
+
+export interface TokenEndpointOptions {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret?: string;
+  clientAuth: ClientAuthMethod;
+  timeoutMs: number;
+}
+
+/**
+ * Posts RFC 6749 form-encoded grants to the token endpoint on an axios
+ * instance of its own, so a refresh never passes through the interceptors it
+ * serves and can never wait on itself.
+ */
+export class TokenEndpoint {
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly options: TokenEndpointOptions) {
+    this.http = axios.create({
+      timeout: options.timeoutMs,
+      // Bodies are parsed here, status by status; axios must neither throw on 4xx nor parse.
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      maxRedirects: 0,
+    });
+  }
+
+  /** Sends one grant; resolves to the parsed JSON body of a 2xx answer. */
+  async request(params: Record<string, string | undefined>): Promise<unknown> {
+    const { tokenUrl, clientId, clientSecret, clientAuth } = this.options;
+    const form = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) if (value !== undefined) form.set(key, value);
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+    };
+    if (clientAuth === 'basic') {
+      const pair = `${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret ?? '')}`;
+      headers['Authorization'] = `Basic ${Buffer.from(pair).toString('base64')}`;
+    } else {
+      form.set('client_id', clientId);
+      if (clientSecret) form.set('client_secret', clientSecret);
+    }
+
+    let status: number;
+    let text: string;
+    let contentType: string;
+    try {
+      const response = await this.http.post<string>(tokenUrl, form.toString(), { headers });
+      status = response.status;
+      text = typeof response.data === 'string' ? response.data : '';
+      contentType = String(response.headers['content-type'] ?? '');
+    } catch (error) {
+      // Network error or timeout: the axios error's config holds the form body, so only a summary is kept.
+      const timedOut = (error as { code?: string }).code === 'ECONNABORTED' || (error as { code?: string }).code === 'ETIMEDOUT';
+      throw new TokenRequestError(
+        timedOut
+          ? `token request timed out after ${this.options.timeoutMs} ms`
+          : `token endpoint unreachable: ${safeCause(error).message}`,
+        { code: timedOut ? 'TOKEN_REQUEST_TIMEOUT' : 'TOKEN_ENDPOINT_UNREACHABLE', retryable: true, cause: safeCause(error) },
+      );
+    }
+    return parseAnswer(status, text, contentType);
+  }
+}
+
+function parseAnswer(status: number, text: string, contentType: string): unknown {
+  let body: unknown;
+  let isJson = true;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    isJson = false;
+  }
+  if (status >= 200 && status < 300) {
+    if (!isJson) {
+      throw new TokenRequestError(
+        `invalid token response: HTTP ${status} with a body that is not JSON (content-type ${contentType || 'none'})`,
+        { code: 'INVALID_TOKEN_RESPONSE', status, retryable: true },
+      );
+    }
+    return body;
+  }
+  const oauth = isJson && body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const oauthError = typeof oauth['error'] === 'string' ? oauth['error'] : undefined;
+  const errorDescription = typeof oauth['error_description'] === 'string' ? oauth['error_description'] : undefined;
+  // 5xx, 429 and 408 are the server's trouble: the grant itself was not judged.
+  const retryable = status >= 500 || status === 429 || status === 408;
+  const detail = oauthError ? `${oauthError}${errorDescription ? `: ${errorDescription}` : ''}` : `HTTP ${status}`;
+  throw new TokenRequestError(`token endpoint refused the request (${detail})`, {
+    status,
+    retryable,
+    ...(oauthError !== undefined && { oauthError }),
+    ...(errorDescription !== undefined && { errorDescription }),
+  });
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { TokenRequestError } from '../errors';
+
+/** The RFC 6749 §5.1 token response, as a token endpoint or a custom grant returns it. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in?: number | string;
+  refresh_token?: string;
+  scope?: string;
+}
+
+/** A token as the manager keeps it (and as a `TokenStore` saves it). */
+export interface TokenSet {
+  accessToken: string;
+  tokenType: string;
+  refreshToken?: string;
+  /** Epoch ms at which the access token expires; absent for an opaque token without a lifetime. */
+  expiresAt?: number;
+  /** Epoch ms at which the response arrived: `expiresAt - receivedAt` is the lifetime. */
+  receivedAt: number;
+  scope?: string;
+}
+
+/** A short, one-way fingerprint of a token, safe for logs and events. */
+export function fingerprint(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  return createHash('sha256').update(token).digest('hex').slice(0, 10);
+}
+
+/**
+ * Validates a token response and turns it into a `TokenSet`. Expiry counts from
+ * `receivedAt` (so client/server clock skew does not matter); without
+ * `expires_in`, the JWT's own `exp - iat` gives the lifetime.
+ */
+export function toTokenSet(body: unknown, receivedAt: number, previousRefreshToken?: string): TokenSet {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw invalid('the token response is not a JSON object');
+  }
+  const response = body as Record<string, unknown>;
+  const accessToken = response['access_token'];
+  if (typeof accessToken !== 'string' || accessToken.length === 0) {
+    throw invalid('the token response has no access_token');
+  }
+  const tokenType = response['token_type'] ?? 'Bearer';
+  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
+    throw invalid(`unsupported token_type ${JSON.stringify(String(tokenType)).slice(0, 40)} (only Bearer is supported)`);
+  }
+  const refreshToken = response['refresh_token'];
+  if (refreshToken !== undefined && refreshToken !== null && (typeof refreshToken !== 'string' || refreshToken === '')) {
+    throw invalid('refresh_token is not a non-empty string');
+  }
+  const scope = response['scope'];
+  const lifetimeMs = parseLifetime(response['expires_in']) ?? jwtLifetimeMs(accessToken);
+  const tokenSet: TokenSet = { accessToken, tokenType: 'Bearer', receivedAt };
+  // Rotation: a new refresh token replaces the old one; none keeps the old one.
+  const keptRefreshToken = typeof refreshToken === 'string' ? refreshToken : previousRefreshToken;
+  if (keptRefreshToken !== undefined) tokenSet.refreshToken = keptRefreshToken;
+  if (lifetimeMs !== undefined) tokenSet.expiresAt = receivedAt + lifetimeMs;
+  if (typeof scope === 'string') tokenSet.scope = scope;
+  return tokenSet;
+}
+
+function parseLifetime(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  // Some servers send expires_in as a numeric string; accept it, refuse anything else.
+  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
+    throw invalid('expires_in is not a non-negative number of seconds');
+  }
+  return seconds * 1000;
+}
+
+/** `exp - iat` of a JWT access token, or undefined for an opaque one. */
+export function jwtLifetimeMs(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts[1] === undefined) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown; iat?: unknown };
+    if (typeof claims.exp === 'number' && typeof claims.iat === 'number' && claims.exp > claims.iat) {
+      return (claims.exp - claims.iat) * 1000;
+    }
+  } catch {
+    // Not a JWT after all: an opaque token is used until the server says 401.
+  }
+  return undefined;
+}
+
+function invalid(message: string): TokenRequestError {
+  // A malformed answer is the server's fault, not the credentials': keep the session, try later.
+  return new TokenRequestError(`invalid token response: ${message}`, { code: 'INVALID_TOKEN_RESPONSE', retryable: true });
+}

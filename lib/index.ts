@@ -1,0 +1,18 @@
+export { AuthManager } from './auth/auth-manager';
+export type { AuthManagerEvents, TokenEvent, RefreshFailedEvent, UnauthorizedEvent } from './auth/auth-manager';
+export type {
+  AuthManagerOptions,
+  CommonAuthOptions,
+  PasswordGrantOptions,
+  ClientCredentialsGrantOptions,
+  ApiKeyOptions,
+  CustomGrantOptions,
+  Logger,
+} from './auth/options';
+export type { AuthMetrics } from './auth/metrics';
+export type { ClientAuthMethod } from './auth/token-endpoint';
+export type { TokenResponse, TokenSet } from './auth/token-set';
+export { MemoryTokenStore, FileTokenStore } from './auth/token-store';
+export type { TokenStore, FileTokenStoreOptions } from './auth/token-store';
+export { AuthError, TokenRequestError, ConfigError, ChannelClosedError, QueueFullError } from './errors';
+export type { AuthErrorCode, AuthErrorOptions, TokenRequestErrorOptions } from './errors';

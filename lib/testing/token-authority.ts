@@ -1,0 +1,178 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+
+/** Options of the embedded OAuth2 token endpoint. */
+export interface TokenAuthorityOptions {
+  /** username → password accepted by the password grant. Default `{ 'user@example.com': 'password' }`. */
+  users?: Record<string, string>;
+  /** client_id → client_secret (`''` for a public client). Default `{ 'benchmark-client': '' }`. */
+  clients?: Record<string, string>;
+  /** Access token lifetime in seconds (fractions allowed). Default 3 600. */
+  accessTokenTtlSeconds?: number;
+  /** Issue a new refresh token on each refresh and revoke the old one. Default true. */
+  rotateRefreshTokens?: boolean;
+  /** Delay before each token response, ms. Default 0. */
+  tokenLatencyMs?: number;
+  /** Send `expires_in` (otherwise only the JWT's exp/iat tell the lifetime). Default true. */
+  sendExpiresIn?: boolean;
+}
+
+/** Counts kept by the token endpoint. */
+export interface TokenStats {
+  tokenRequests: number;
+  grants: { password: number; client_credentials: number; refresh_token: number };
+  rejected: number;
+  /** Most token requests that were being answered at the same moment. */
+  maxConcurrentTokenRequests: number;
+}
+
+type TokenCheck = 'valid' | 'expired' | 'unknown';
+
+/**
+ * The token side of the test gateway: issues JWT-shaped (unsigned) access
+ * tokens and opaque refresh tokens, checks them, and takes faults on command.
+ */
+export class TokenAuthority {
+  private readonly users: Record<string, string>;
+  private readonly clients: Record<string, string>;
+  private readonly accessTokens = new Map<string, { expiresAt: number; subject: string }>();
+  private readonly refreshTokens = new Map<string, string>();
+  private pendingFailures: { count: number; status: number } = { count: 0, status: 503 };
+  private inFlight = 0;
+  private readonly counts: TokenStats = {
+    tokenRequests: 0,
+    grants: { password: 0, client_credentials: 0, refresh_token: 0 },
+    rejected: 0,
+    maxConcurrentTokenRequests: 0,
+  };
+  accessTokenTtlSeconds: number;
+  readonly rotateRefreshTokens: boolean;
+  tokenLatencyMs: number;
+  private readonly sendExpiresIn: boolean;
+
+  constructor(options: TokenAuthorityOptions = {}) {
+    this.users = options.users ?? { 'user@example.com': 'password' };
+    this.clients = options.clients ?? { 'benchmark-client': '' };
+    this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 3600;
+    this.rotateRefreshTokens = options.rotateRefreshTokens ?? true;
+    this.tokenLatencyMs = options.tokenLatencyMs ?? 0;
+    this.sendExpiresIn = options.sendExpiresIn ?? true;
+  }
+
+  stats(): TokenStats {
+    return { ...this.counts, grants: { ...this.counts.grants } };
+  }
+
+  /** Is this access token one we issued, and still alive? */
+  check(token: string): TokenCheck {
+    const entry = this.accessTokens.get(token);
+    if (!entry) return 'unknown';
+    return Date.now() < entry.expiresAt ? 'valid' : 'expired';
+  }
+
+  /** Every access token issued so far expires now. */
+  expireAccessTokens(): void {
+    for (const entry of this.accessTokens.values()) entry.expiresAt = 0;
+  }
+
+  /** Every refresh token issued so far is rejected from now on (`invalid_grant`). */
+  revokeRefreshTokens(): void {
+    this.refreshTokens.clear();
+  }
+
+  /** The next `count` token requests fail with `status` (default 503). */
+  failTokenRequests(count: number, status = 503): void {
+    this.pendingFailures = { count, status };
+  }
+
+  /** Handles `POST` on the token URL. */
+  handle(request: IncomingMessage, response: ServerResponse): void {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      this.counts.tokenRequests++;
+      this.inFlight++;
+      this.counts.maxConcurrentTokenRequests = Math.max(this.counts.maxConcurrentTokenRequests, this.inFlight);
+      const answer = () => {
+        this.inFlight--;
+        const { status, json } = this.grant(new URLSearchParams(body), request.headers.authorization);
+        if (status !== 200) this.counts.rejected++;
+        if (response.destroyed) return;
+        response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+        response.end(JSON.stringify(json));
+      };
+      if (this.tokenLatencyMs > 0) setTimeout(answer, this.tokenLatencyMs);
+      else answer();
+    });
+  }
+
+  private grant(form: URLSearchParams, authorization: string | undefined): { status: number; json: object } {
+    if (this.pendingFailures.count > 0) {
+      this.pendingFailures.count--;
+      return { status: this.pendingFailures.status, json: { error: 'temporarily_unavailable' } };
+    }
+    const client = clientCredentials(form, authorization);
+    if (!(client.id in this.clients) || (this.clients[client.id] !== '' && this.clients[client.id] !== client.secret)) {
+      return oauthError(401, 'invalid_client', 'unknown client or wrong secret');
+    }
+    const grantType = form.get('grant_type');
+    if (grantType === 'password') {
+      const username = form.get('username') ?? '';
+      if (this.users[username] === undefined || this.users[username] !== form.get('password')) {
+        return oauthError(400, 'invalid_grant', 'wrong username or password');
+      }
+      this.counts.grants.password++;
+      return { status: 200, json: this.issue(username, true) };
+    }
+    if (grantType === 'client_credentials') {
+      if (this.clients[client.id] === '') return oauthError(401, 'invalid_client', 'a public client cannot use client_credentials');
+      this.counts.grants.client_credentials++;
+      return { status: 200, json: this.issue(client.id, false) };
+    }
+    if (grantType === 'refresh_token') {
+      const presented = form.get('refresh_token') ?? '';
+      const subject = this.refreshTokens.get(presented);
+      if (subject === undefined) return oauthError(400, 'invalid_grant', 'refresh token unknown, used or revoked');
+      this.counts.grants.refresh_token++;
+      if (this.rotateRefreshTokens) this.refreshTokens.delete(presented);
+      return { status: 200, json: this.issue(subject, this.rotateRefreshTokens) };
+    }
+    return oauthError(400, 'unsupported_grant_type', `grant_type ${grantType ?? '(none)'} is not supported`);
+  }
+
+  private issue(subject: string, withRefreshToken: boolean): Record<string, unknown> {
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const ttl = this.accessTokenTtlSeconds;
+    const claims = { sub: subject, iat: issuedAt, exp: issuedAt + Math.max(1, Math.ceil(ttl)), jti: randomBytes(8).toString('hex') };
+    const accessToken = [encode({ alg: 'none', typ: 'JWT' }), encode(claims), 'unsigned'].join('.');
+    this.accessTokens.set(accessToken, { expiresAt: Date.now() + ttl * 1000, subject });
+    const json: Record<string, unknown> = { access_token: accessToken, token_type: 'Bearer' };
+    if (this.sendExpiresIn) json['expires_in'] = ttl;
+    if (withRefreshToken) {
+      const refreshToken = `rt_${randomBytes(16).toString('hex')}`;
+      this.refreshTokens.set(refreshToken, subject);
+      json['refresh_token'] = refreshToken;
+    }
+    return json;
+  }
+}
+
+function clientCredentials(form: URLSearchParams, authorization: string | undefined): { id: string; secret: string } {
+  if (authorization?.startsWith('Basic ')) {
+    const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+  }
+  return { id: form.get('client_id') ?? '', secret: form.get('client_secret') ?? '' };
+}
+
+function oauthError(status: number, error: string, description: string): { status: number; json: object } {
+  return { status, json: { error, error_description: description } };
+}
+
+function encode(value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
