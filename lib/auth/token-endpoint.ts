@@ -52,9 +52,10 @@ export class TokenEndpoint {
     let text: string;
     let contentType: string;
     try {
-      const response = await this.http.post<string>(tokenUrl, form.toString(), { headers });
+      const response = await this.http.post<unknown>(tokenUrl, form.toString(), { headers });
       status = response.status;
-      text = typeof response.data === 'string' ? response.data : '';
+      // A custom adapter (axios-mock-adapter) may hand back parsed JSON instead of text.
+      text = typeof response.data === 'string' ? response.data : response.data == null ? '' : JSON.stringify(response.data);
       contentType = String(response.headers['content-type'] ?? '');
     } catch (error) {
       // Network error or timeout: the axios error's config holds the form body, so only a summary is kept.

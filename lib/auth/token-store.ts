@@ -55,6 +55,8 @@ export class FileTokenStore implements TokenStore {
   /** Writes in this process are chained so two saves never interleave. */
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly onWarning: (message: string) => void;
+  /** The corrupt contents already reported, so one bad file is one warning. */
+  private reportedCorruption: string | undefined;
 
   constructor(
     readonly filePath: string,
@@ -108,7 +110,8 @@ export class FileTokenStore implements TokenStore {
     } catch {
       // fall through to the warning
     }
-    this.onWarning(`token cache ${this.filePath} is corrupt; ignoring it`);
+    if (this.reportedCorruption !== text) this.onWarning(`token cache ${this.filePath} is corrupt; ignoring it`);
+    this.reportedCorruption = text;
     return { version: 1, entries: {} };
   }
 
