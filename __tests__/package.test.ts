@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+// The package as users consume it: the built output, by name, from CommonJS and ESM.
+const root = path.resolve(__dirname, '..');
+const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
+const run = (file: string, args: string[]) => execFileSync(file, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+beforeAll(() => {
+  if (!existsSync(path.join(root, 'dist/cjs/index.js'))) run(process.execPath, ['scripts/build.mjs']);
+}, 120_000);
+
+const entries = ['axios-ws-auth'];
+
+describe('the built package', () => {
+  it.each(entries)('%s: require and import expose the same classes', (entry) => {
+    const script = `
+      import * as esm from '${entry}';
+      import { createRequire } from 'node:module';
+      const cjs = createRequire(import.meta.url)('${entry}');
+      const esmNames = Object.keys(esm).sort();
+      const cjsNames = Object.keys(cjs).filter((n) => n !== '__esModule').sort();
+      const same = esmNames.every((n) => esm[n] === cjs[n]);
+      console.log(JSON.stringify({ esmNames, cjsNames, same }));
+    `;
+    const result = JSON.parse(run(process.execPath, ['--input-type=module', '-e', script])) as { esmNames: string[]; cjsNames: string[]; same: boolean };
+    expect(result.esmNames).toEqual(result.cjsNames);
+    expect(result.esmNames).toContain(entry === 'axios-ws-auth' ? 'AuthManager' : 'startTestGateway');
+    expect(result.same).toBe(true); // one copy of each class: instanceof works across module systems
+  });
+
+  it('publint finds nothing to fix', () => {
+    const output = run(bin('publint'), ['--strict']);
+    expect(output).not.toMatch(/Errors:|Warnings:|Suggestions:/);
+  }, 60_000);
+
+  it('@arethetypeswrong/cli finds no problem in any resolution mode', () => {
+    const report = JSON.parse(run(bin('attw'), ['--pack', '.', '--format', 'json'])) as { problems?: unknown };
+    expect(report).toHaveProperty('problems');
+    const problems = Array.isArray(report.problems) ? report.problems : Object.values(report.problems ?? {}).flat();
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
