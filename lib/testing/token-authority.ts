@@ -39,6 +39,7 @@ export class TokenAuthority {
   private readonly refreshTokens = new Map<string, string>();
   private pendingFailures: { count: number; status: number } = { count: 0, status: 503 };
   private inFlight = 0;
+  private readonly latencyTimers = new Set<NodeJS.Timeout>();
   private readonly counts: TokenStats = {
     tokenRequests: 0,
     grants: { password: 0, client_credentials: 0, refresh_token: 0 },
@@ -98,18 +99,53 @@ export class TokenAuthority {
       this.counts.maxConcurrentTokenRequests = Math.max(this.counts.maxConcurrentTokenRequests, this.inFlight);
       const answer = () => {
         this.inFlight--;
-        const { status, json } = this.grant(new URLSearchParams(body), request.headers.authorization);
-        if (status !== 200) this.counts.rejected++;
+        const { status, json } = this.judge(new URLSearchParams(body), request.headers.authorization);
         if (response.destroyed) return;
         response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
         response.end(JSON.stringify(json));
       };
-      if (this.tokenLatencyMs > 0) setTimeout(answer, this.tokenLatencyMs);
+      if (this.tokenLatencyMs > 0) this.later(answer, this.tokenLatencyMs);
       else answer();
     });
   }
 
-  private grant(form: URLSearchParams, authorization: string | undefined): { status: number; json: object } {
+  /**
+   * Answers one grant without HTTP (for mocked transports such as
+   * axios-mock-adapter); counted like a request to the endpoint.
+   */
+  respond(form: URLSearchParams, authorization?: string): { status: number; json: Record<string, unknown> } {
+    this.counts.tokenRequests++;
+    return this.judge(form, authorization);
+  }
+
+  /** What this authority knows of an access token, or `undefined` if it never issued it. */
+  inspect(token: string): { state: 'valid' | 'expired'; subject: string; expiresAt: number } | undefined {
+    const entry = this.accessTokens.get(token);
+    if (!entry) return undefined;
+    return { state: Date.now() < entry.expiresAt ? 'valid' : 'expired', subject: entry.subject, expiresAt: entry.expiresAt };
+  }
+
+  /** Cancels answers still waiting out `tokenLatencyMs`, so no timer outlives a test. */
+  close(): void {
+    for (const timer of this.latencyTimers) clearTimeout(timer);
+    this.latencyTimers.clear();
+  }
+
+  private later(fn: () => void, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.latencyTimers.delete(timer);
+      fn();
+    }, delayMs);
+    this.latencyTimers.add(timer);
+  }
+
+  private judge(form: URLSearchParams, authorization: string | undefined): { status: number; json: Record<string, unknown> } {
+    const answer = this.grant(form, authorization);
+    if (answer.status !== 200) this.counts.rejected++;
+    return answer;
+  }
+
+  private grant(form: URLSearchParams, authorization: string | undefined): { status: number; json: Record<string, unknown> } {
     if (this.pendingFailures.count > 0) {
       this.pendingFailures.count--;
       return { status: this.pendingFailures.status, json: { error: 'temporarily_unavailable' } };
@@ -169,7 +205,7 @@ function clientCredentials(form: URLSearchParams, authorization: string | undefi
   return { id: form.get('client_id') ?? '', secret: form.get('client_secret') ?? '' };
 }
 
-function oauthError(status: number, error: string, description: string): { status: number; json: object } {
+function oauthError(status: number, error: string, description: string): { status: number; json: Record<string, unknown> } {
   return { status, json: { error, error_description: description } };
 }
 

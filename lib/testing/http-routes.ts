@@ -1,0 +1,126 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayState, Refusal } from './gateway-state';
+import type { PathMatcher } from './routes';
+import { splitUrl } from './routes';
+
+/** Bodies larger than this are refused: a fixture has no business receiving them. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+export interface HttpRoutes {
+  sessions: PathMatcher;
+  sessionMetrics: PathMatcher;
+  health: PathMatcher;
+  token: PathMatcher;
+  /** Builds the `ws_url` returned for a new session. */
+  streamUrl(sessionId: string): string;
+}
+
+/** RFC 6750 §3: no error code when no credential was presented at all. */
+export function wwwAuthenticate(refusal: Refusal): string {
+  if (refusal === 'missing') return 'Bearer realm="test-gateway"';
+  const description = refusal === 'expired' ? 'the access token expired' : 'the access token is unknown';
+  return `Bearer realm="test-gateway", error="invalid_token", error_description="${description}"`;
+}
+
+/** The gateway's HTTP side: token endpoint, sessions, metrics and health, all behind Bearer or API-key auth. */
+export function createHttpHandler(state: GatewayState, routes: HttpRoutes): (request: IncomingMessage, response: ServerResponse) => void {
+  const send = (response: ServerResponse, route: string, status: number, json: unknown, headers: Record<string, string> = {}) => {
+    state.countHttp(route, status);
+    if (response.destroyed) return;
+    response.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+    response.end(JSON.stringify(json));
+  };
+
+  return (request, response) => {
+    const { pathname } = splitUrl(request.url);
+    const method = request.method ?? 'GET';
+
+    if (method === 'POST' && routes.token.match(pathname) !== undefined) {
+      response.once('finish', () => state.countHttp('token', response.statusCode));
+      state.authority.handle(request, response);
+      return;
+    }
+
+    const route = routeOf(method, pathname, routes);
+    if (!route) {
+      request.resume();
+      send(response, 'notFound', 404, { error: 'not_found' });
+      return;
+    }
+    const outcome = state.authenticate(request.headers);
+    if (!outcome.ok) {
+      request.resume();
+      send(response, route.name, 401, { error: 'invalid_token', error_description: outcome.refusal }, { 'WWW-Authenticate': wwwAuthenticate(outcome.refusal) });
+      return;
+    }
+    const { subject } = outcome.credential;
+
+    if (route.name === 'health') {
+      request.resume();
+      send(response, 'health', 200, { status: 'ok', subject });
+      return;
+    }
+    if (route.name === 'sessionMetrics') {
+      request.resume();
+      const access = state.access(route.id, subject);
+      if (access !== 'ok') {
+        send(response, 'sessionMetrics', access === 'unknown' ? 404 : 403, { error: access === 'unknown' ? 'not_found' : 'forbidden' });
+        return;
+      }
+      const session = state.session(route.id)!;
+      send(response, 'sessionMetrics', 200, {
+        session_id: session.sessionId,
+        messages_in: session.messagesIn,
+        messages_out: session.messagesOut,
+        connections: session.connections,
+        created_at: new Date(session.createdAt).toISOString(),
+      });
+      return;
+    }
+    readBody(request, (body) => {
+      if (body === undefined) {
+        send(response, 'createSession', 413, { error: 'payload_too_large' });
+        return;
+      }
+      let params: unknown = {};
+      if (body.trim() !== '') {
+        try {
+          params = JSON.parse(body);
+        } catch {
+          send(response, 'createSession', 400, { error: 'invalid_json' });
+          return;
+        }
+      }
+      const session = state.createSession(subject);
+      send(response, 'createSession', 201, {
+        session_id: session.sessionId,
+        ws_url: routes.streamUrl(session.sessionId),
+        created_at: new Date(session.createdAt).toISOString(),
+        params,
+      });
+    });
+  };
+}
+
+type Route = { name: 'health' } | { name: 'createSession' } | { name: 'sessionMetrics'; id: string };
+
+function routeOf(method: string, pathname: string, routes: HttpRoutes): Route | undefined {
+  if (method === 'GET' && routes.health.match(pathname) !== undefined) return { name: 'health' };
+  if (method === 'POST' && routes.sessions.match(pathname) !== undefined) return { name: 'createSession' };
+  const id = method === 'GET' ? routes.sessionMetrics.match(pathname) : undefined;
+  if (id !== undefined) return { name: 'sessionMetrics', id };
+  return undefined;
+}
+
+/** Calls back with the body, or `undefined` when it exceeds the limit. */
+function readBody(request: IncomingMessage, done: (body: string | undefined) => void): void {
+  let body = '';
+  let tooLarge = false;
+  request.setEncoding('utf8');
+  request.on('data', (chunk: string) => {
+    if (tooLarge) return;
+    body += chunk;
+    if (body.length > MAX_BODY_BYTES) tooLarge = true;
+  });
+  request.on('end', () => done(tooLarge ? undefined : body));
+}

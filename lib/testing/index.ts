@@ -1,0 +1,15 @@
+/**
+ * `axios-ws-auth/testing`: jest fixtures. A real gateway + token server on
+ * loopback (`startTestGateway`), the token side alone (`TokenAuthority`), and a
+ * token endpoint for axios-mock-adapter users (`mockTokenEndpoint`).
+ */
+export { startTestGateway } from './test-gateway';
+export type { TestGateway, TestGatewayOptions } from './test-gateway';
+export type { TestGatewayStats, SessionStats } from './gateway-state';
+export type { TestGatewayPaths } from './routes';
+export { defaultPaths } from './routes';
+export { BEARER_SUBPROTOCOL, CLOSE_TOKEN_EXPIRED, CLOSE_FORBIDDEN } from './ws-streams';
+export { TokenAuthority } from './token-authority';
+export type { TokenAuthorityOptions, TokenStats } from './token-authority';
+export { mockTokenEndpoint } from './mock-token-endpoint';
+export type { MockTokenEndpoint, MockTokenEndpointOptions, MockAdapterLike, MockReply, MockReplyCallback } from './mock-token-endpoint';

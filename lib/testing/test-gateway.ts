@@ -1,0 +1,130 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GatewayState, type SessionStats, type TestGatewayStats } from './gateway-state';
+import { createHttpHandler } from './http-routes';
+import { compilePath, defaultPaths, type TestGatewayPaths } from './routes';
+import { TokenAuthority, type TokenAuthorityOptions } from './token-authority';
+import { StreamServer } from './ws-streams';
+
+/**
+ * Options of `startTestGateway()`. Token options (`users`, `clients`,
+ * `accessTokenTtlSeconds`, `rotateRefreshTokens`, `tokenLatencyMs`,
+ * `sendExpiresIn`) go to its `TokenAuthority`.
+ */
+export interface TestGatewayOptions extends TokenAuthorityOptions {
+  /** API key → subject it authenticates as. Default `{ 'test-api-key': 'api-client' }`. */
+  apiKeys?: Record<string, string>;
+  /** Header carrying an API key. Default `X-API-Key`. */
+  apiKeyHeader?: string;
+  /** Override some or all paths. */
+  paths?: Partial<TestGatewayPaths>;
+  /**
+   * Refuse (404) a stream for a session id that was never created. Default
+   * false: an unknown id is adopted by the first subject that connects, so a
+   * channel test needs no `createSession` first.
+   */
+  strictSessions?: boolean;
+}
+
+/** A running test gateway; made for `beforeAll`/`afterAll` (or `beforeEach`/`afterEach`). */
+export interface TestGateway {
+  /** `http://127.0.0.1:<port>` */
+  baseUrl: string;
+  /** `ws://127.0.0.1:<port>` */
+  wsUrl: string;
+  /** The token endpoint's absolute URL. */
+  tokenUrl: string;
+  /** The paths in use (defaults merged with `options.paths`). */
+  paths: TestGatewayPaths;
+  /** The token side, for `check(token)`, `inspect(token)` and direct control. */
+  authority: TokenAuthority;
+  /** A snapshot of every counter. */
+  stats(): TestGatewayStats;
+  /** One session's counters (`undefined` for an unknown id). */
+  sessionStats(sessionId: string): SessionStats | undefined;
+  /** Every access token expires now: HTTP answers 401, open streams close with 4401. */
+  expireAccessTokens(): void;
+  /** Every refresh token is rejected from now on (`invalid_grant`). */
+  revokeRefreshTokens(): void;
+  /** The next `count` token requests fail with `status` (default 503). */
+  failTokenRequests(count: number, status?: number): void;
+  /** Closes every open stream with `code`, or drops it without a close frame (1006 at the client). Returns how many. */
+  dropConnections(code?: number): number;
+  /** Streams of this session close with 4403; its upgrades and metrics answer 403 from now on. */
+  forbidSession(sessionId: string): void;
+  /** Closes every socket, timer and server. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real HTTP + WebSocket + OAuth2 token server on 127.0.0.1, port 0,
+ * serving the gateway protocol of DESIGN.md. Credentials are accepted as
+ * `Authorization: Bearer`, the API-key header, and on WebSocket upgrades also
+ * as the `access_token` query parameter or the subprotocol pair `bearer, <token>`.
+ */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const authority = new TokenAuthority(options);
+  const apiKeyHeader = (options.apiKeyHeader ?? 'X-API-Key').toLowerCase();
+  const state = new GatewayState(authority, options.apiKeys ?? { 'test-api-key': 'api-client' }, apiKeyHeader);
+  const paths: TestGatewayPaths = { ...defaultPaths, ...options.paths };
+  const stream = compilePath(paths.stream);
+  const streams = new StreamServer(state, stream, options.strictSessions ?? false);
+
+  let wsUrl = '';
+  const server = http.createServer(
+    createHttpHandler(state, {
+      sessions: compilePath(paths.sessions),
+      sessionMetrics: compilePath(paths.sessionMetrics),
+      health: compilePath(paths.health),
+      token: compilePath(paths.token),
+      streamUrl: (sessionId) => `${wsUrl}${stream.build(sessionId)}`,
+    }),
+  );
+  // Idle keep-alive sockets would otherwise hold close() for the default 5 s.
+  server.keepAliveTimeout = 1000;
+  server.on('upgrade', (request, socket, head) => streams.handleUpgrade(request, socket, head));
+  server.on('clientError', (_error, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  wsUrl = `ws://127.0.0.1:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    baseUrl,
+    wsUrl,
+    tokenUrl: `${baseUrl}${paths.token}`,
+    paths,
+    authority,
+    stats: () => state.stats(),
+    sessionStats: (sessionId) => state.session(sessionId),
+    expireAccessTokens() {
+      authority.expireAccessTokens();
+      streams.closeExpired();
+    },
+    revokeRefreshTokens: () => authority.revokeRefreshTokens(),
+    failTokenRequests: (count, status) => authority.failTokenRequests(count, status),
+    dropConnections: (code) => streams.drop(code),
+    forbidSession(sessionId) {
+      state.forbid(sessionId);
+      streams.closeSession(sessionId);
+    },
+    close() {
+      closing ??= (async () => {
+        authority.close();
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await streams.close();
+        await serverClosed;
+      })();
+      return closing;
+    },
+  };
+}

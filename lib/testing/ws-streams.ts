@@ -1,0 +1,184 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Credential, GatewayState } from './gateway-state';
+import { wwwAuthenticate } from './http-routes';
+import { splitUrl, type PathMatcher } from './routes';
+
+/** Close codes of the gateway protocol. */
+export const CLOSE_TOKEN_EXPIRED = 4401;
+export const CLOSE_FORBIDDEN = 4403;
+
+/**
+ * Subprotocol marker for browsers, which cannot set headers: the client offers
+ * `['bearer', <token>]`; the server selects `bearer` (never echoes the token).
+ */
+export const BEARER_SUBPROTOCOL = 'bearer';
+
+interface Connection {
+  socket: WebSocket;
+  sessionId: string;
+  credential: Credential;
+  expiryTimer: NodeJS.Timeout | undefined;
+}
+
+/** The gateway's WebSocket side: authenticated upgrades, echo with sequence numbers, in-band renewal, 4401 at expiry. */
+export class StreamServer {
+  private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: selectProtocol, maxPayload: 1024 * 1024 });
+  private readonly connections = new Set<Connection>();
+
+  constructor(
+    private readonly state: GatewayState,
+    private readonly stream: PathMatcher,
+    private readonly strictSessions: boolean,
+  ) {}
+
+  /** Handles the HTTP server's `upgrade` event. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const { pathname, query } = splitUrl(request.url);
+    const sessionId = this.stream.match(pathname);
+    if (sessionId === undefined || sessionId === '') return refuse(this.state, socket, 404);
+    const outcome = this.state.authenticate(request.headers, query.get('access_token') ?? protocolToken(request));
+    if (!outcome.ok) return refuse(this.state, socket, 401, { 'WWW-Authenticate': wwwAuthenticate(outcome.refusal) });
+    const { credential } = outcome;
+    const access = this.state.access(sessionId, credential.subject, this.strictSessions ? undefined : credential.subject);
+    if (access !== 'ok') return refuse(this.state, socket, access === 'unknown' ? 404 : 403);
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, sessionId, credential));
+  }
+
+  /** Closes every connection with `code`, or drops it without a close frame (the client sees 1006). */
+  drop(code?: number): number {
+    const count = this.connections.size;
+    for (const connection of [...this.connections]) {
+      if (code === undefined) connection.socket.terminate();
+      else connection.socket.close(code, 'closed by the test gateway');
+    }
+    return count;
+  }
+
+  /** Closes with 4401 every connection whose token is no longer valid (after `expireAccessTokens()`). */
+  closeExpired(): void {
+    for (const connection of this.connections) this.checkAlive(connection);
+  }
+
+  /** Closes with 4403 every connection on the session (after `forbidSession()`). */
+  closeSession(sessionId: string): void {
+    for (const connection of this.connections) {
+      if (connection.sessionId === sessionId) connection.socket.close(CLOSE_FORBIDDEN, 'forbidden');
+    }
+  }
+
+  /** Terminates every socket and clears every timer. */
+  async close(): Promise<void> {
+    for (const connection of this.connections) {
+      this.stopTimer(connection);
+      connection.socket.terminate();
+    }
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private accept(socket: WebSocket, sessionId: string, credential: Credential): void {
+    const connection: Connection = { socket, sessionId, credential, expiryTimer: undefined };
+    this.connections.add(connection);
+    this.state.countOpened(sessionId);
+    this.scheduleExpiry(connection);
+    socket.on('message', (data) => this.onMessage(connection, data));
+    socket.on('error', () => undefined); // a client vanishing mid-frame is normal here; 'close' follows
+    socket.on('close', (code) => {
+      this.stopTimer(connection);
+      this.connections.delete(connection);
+      this.state.countClosed(code);
+    });
+  }
+
+  private onMessage(connection: Connection, data: RawData): void {
+    if (!this.checkAlive(connection)) return;
+    let message: unknown;
+    try {
+      message = JSON.parse(rawText(data));
+    } catch {
+      this.reply(connection, { type: 'error', error: 'invalid_json' });
+      return;
+    }
+    const record = message !== null && typeof message === 'object' ? (message as Record<string, unknown>) : undefined;
+    if (record?.['type'] === 'auth') return this.renew(connection, record['token']);
+    const seq = this.state.nextSequence(connection.sessionId);
+    this.reply(connection, { type: 'echo', seq, data: message });
+  }
+
+  /** In-band renewal: the connection adopts the new token and its expiry. */
+  private renew(connection: Connection, token: unknown): void {
+    const outcome = typeof token === 'string' ? this.state.check(token) : undefined;
+    if (!outcome?.ok) {
+      connection.socket.close(CLOSE_TOKEN_EXPIRED, 'renewal token rejected');
+      return;
+    }
+    if (this.state.access(connection.sessionId, outcome.credential.subject) !== 'ok') {
+      connection.socket.close(CLOSE_FORBIDDEN, 'forbidden');
+      return;
+    }
+    connection.credential = outcome.credential;
+    this.state.countRenewal();
+    this.scheduleExpiry(connection);
+    const expiresAt = outcome.credential.expiresAt;
+    this.reply(connection, { type: 'auth_ok', expires_at: expiresAt === undefined ? null : new Date(expiresAt).toISOString() });
+  }
+
+  private reply(connection: Connection, json: object): void {
+    if (connection.socket.readyState !== connection.socket.OPEN) return;
+    connection.socket.send(JSON.stringify(json));
+    this.state.countSent(connection.sessionId);
+  }
+
+  private checkAlive(connection: Connection): boolean {
+    if (connection.socket.readyState !== connection.socket.OPEN) return false;
+    if (this.state.isAlive(connection.credential)) return true;
+    this.stopTimer(connection);
+    connection.socket.close(CLOSE_TOKEN_EXPIRED, 'token expired');
+    return false;
+  }
+
+  private scheduleExpiry(connection: Connection): void {
+    this.stopTimer(connection);
+    const { expiresAt } = connection.credential;
+    if (expiresAt === undefined) return;
+    // Re-checked when it fires: a timer may fire a millisecond before the clock agrees.
+    const delay = Math.min(Math.max(0, expiresAt - Date.now()) + 1, 2 ** 31 - 1);
+    connection.expiryTimer = setTimeout(() => {
+      connection.expiryTimer = undefined;
+      if (this.checkAlive(connection)) this.scheduleExpiry(connection);
+    }, delay);
+    connection.expiryTimer.unref();
+  }
+
+  private stopTimer(connection: Connection): void {
+    if (connection.expiryTimer) clearTimeout(connection.expiryTimer);
+    connection.expiryTimer = undefined;
+  }
+}
+
+function refuse(state: GatewayState, socket: Duplex, status: number, headers: Record<string, string> = {}): void {
+  state.countUpgradeRejected(status);
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, 'Connection: close', 'Content-Length: 0', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  socket.once('finish', () => socket.destroy());
+  socket.end(`${lines.join('\r\n')}\r\n\r\n`);
+}
+
+/** The token offered as `Sec-WebSocket-Protocol: bearer, <token>`. */
+function protocolToken(request: IncomingMessage): string | undefined {
+  const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((entry) => entry.trim());
+  const marker = offered.findIndex((entry) => entry.toLowerCase() === BEARER_SUBPROTOCOL);
+  return marker === -1 ? undefined : offered[marker + 1];
+}
+
+function selectProtocol(protocols: Set<string>): string | false {
+  for (const protocol of protocols) if (protocol.toLowerCase() === BEARER_SUBPROTOCOL) return protocol;
+  const [first] = protocols;
+  return first ?? false;
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
