@@ -1,0 +1,135 @@
+import { CanceledError, type AxiosError } from 'axios';
+import { AuthError } from '../errors';
+import { unlessAborted } from './abortable';
+import { normalizeAttachOptions, type AttachSettings } from './options';
+import { isReplayableBody } from './request-body';
+import { originOf, requestOrigin } from './request-origin';
+import type { AttachAuthOptions, AuthRequestConfig, AuthSource, AxiosInstanceLike, DetachAuth } from './types';
+import './axios-augmentation';
+
+/**
+ * How many times a request has been replayed. It must survive axios's
+ * `mergeConfig` (a replay is a new config object), which keeps enumerable
+ * symbol keys; a symbol keeps it out of the public types and clear of user keys.
+ */
+const REPLAYS = Symbol('axios-ws-auth:replays');
+
+/** The token a request carried: a string for a Bearer token, `null` for a header with nothing to refresh (API key). */
+type CarriedToken = string | null;
+
+/**
+ * Installs a request interceptor that adds `auth`'s credentials to requests
+ * bound for the allowed origins, and a response interceptor that answers a
+ * 401 with one shared refresh and a replay. Returns `detach()`.
+ *
+ * @example
+ * const api = axios.create({ baseURL: 'https://api.example.com' });
+ * const detach = attachAuth(api, auth);
+ * await api.get('/sessions');          // Bearer token added, 401 → refresh → replay
+ * await api.get('/health', { skipAuth: true });
+ */
+export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceLike<C>, auth: AuthSource, options?: AttachAuthOptions): DetachAuth {
+  if (typeof auth?.getAuthHeaders !== 'function' || typeof auth.handleUnauthorized !== 'function') {
+    throw new AuthError('attachAuth: auth must be an AuthManager (getAuthHeaders, handleUnauthorized)', { code: 'INVALID_OPTIONS' });
+  }
+  const settings = normalizeAttachOptions(options, instance.defaults.baseURL);
+  // Which token each outgoing config carried; a replay is a new config with its own entry.
+  const carried = new WeakMap<object, CarriedToken>();
+
+  const requestId = instance.interceptors.request.use(async (config) => {
+    if (config.skipAuth === true || !mayReceiveCredentials(config, instance, settings)) return config;
+    const headers = await unlessAborted(auth.getAuthHeaders(), config.signal, () => canceled(config));
+    setHeaders(config, headers);
+    carried.set(config, bearerToken(headers));
+    return config;
+  });
+
+  const responseId = instance.interceptors.response.use(null, async (error: unknown) => {
+    const config = failedConfig<C>(error);
+    if (!config || !carried.has(config) || !settings.isUnauthorized(error as AxiosError)) throw error;
+    const token = carried.get(config) ?? null;
+    if (token === null) {
+      // An API key has nothing to refresh: count the 401, hand it back untouched.
+      await auth.handleUnauthorized().catch(() => undefined);
+      throw error;
+    }
+    const replays = replayCount(config);
+    if (!wantsRetry(config, settings) || replays >= settings.maxRetries) throw error;
+    if (!isReplayableBody(config.data)) {
+      // The token is still bad for the next request: refresh in the background.
+      auth.handleUnauthorized(token).catch(() => undefined);
+      throw explainNotReplayable(error);
+    }
+    // Rejects with the manager's own AuthError when authentication failed for good.
+    await unlessAborted(auth.handleUnauthorized(token), config.signal, () => canceled(config));
+    return instance.request({ ...config, [REPLAYS]: replays + 1 });
+  });
+
+  let attached = true;
+  return () => {
+    if (!attached) return;
+    attached = false;
+    instance.interceptors.request.eject(requestId);
+    instance.interceptors.response.eject(responseId);
+  };
+}
+
+function mayReceiveCredentials(config: AuthRequestConfig, instance: { defaults: { baseURL?: unknown } }, settings: AttachSettings): boolean {
+  const origin = requestOrigin(config);
+  if (origin === undefined) return false;
+  if (settings.origins) return settings.origins.has(origin);
+  // Read live, so a baseURL changed after attaching moves the credentials with it.
+  const base = instance.defaults.baseURL;
+  return typeof base === 'string' && originOf(base) === origin;
+}
+
+function wantsRetry(config: AuthRequestConfig, settings: AttachSettings): boolean {
+  return typeof config.retryOn401 === 'boolean' ? config.retryOn401 : settings.retryOn401;
+}
+
+function replayCount(config: object): number {
+  const value = (config as { [REPLAYS]?: unknown })[REPLAYS];
+  return typeof value === 'number' ? value : 0;
+}
+
+function setHeaders(config: AuthRequestConfig, headers: Record<string, string>): void {
+  const target = config.headers as { set?: (name: string, value: string) => unknown } | Record<string, unknown> | undefined;
+  if (target && typeof target.set === 'function') {
+    for (const [name, value] of Object.entries(headers)) target.set(name, value);
+  } else {
+    // axios 1.x before AxiosHeaders reached interceptors: a plain object.
+    config.headers = { ...target, ...headers };
+  }
+}
+
+function bearerToken(headers: Record<string, string>): CarriedToken {
+  for (const [name, value] of Object.entries(headers)) {
+    const match = name.toLowerCase() === 'authorization' ? /^Bearer\s+(\S+)$/i.exec(value) : null;
+    if (match?.[1] !== undefined) return match[1];
+  }
+  return null;
+}
+
+/** The config of an axios error, when there is one (errors from both axios builds qualify). */
+function failedConfig<C>(error: unknown): (C & AuthRequestConfig) | undefined {
+  const candidate = error as { isAxiosError?: unknown; config?: unknown } | null;
+  if (candidate?.isAxiosError !== true || typeof candidate.config !== 'object' || candidate.config === null) return undefined;
+  return candidate.config as C & AuthRequestConfig;
+}
+
+/** What axios itself throws for an aborted request, so `axios.isCancel(error)` holds. */
+function canceled(config: AuthRequestConfig): Error {
+  const error = new CanceledError('canceled while waiting for authentication');
+  (error as { config?: unknown }).config = config;
+  return error;
+}
+
+function explainNotReplayable(error: unknown): unknown {
+  const explanation = new AuthError(
+    'the server answered 401 and the token was refreshed, but this request was not replayed: its body is a stream that the first attempt consumed. ' +
+      'Send a string, Buffer or object body to get an automatic replay, or repeat the request yourself.',
+    { code: 'NOT_REPLAYABLE' },
+  );
+  (error as { cause?: unknown }).cause = explanation;
+  return error;
+}
