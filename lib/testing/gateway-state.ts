@@ -43,7 +43,11 @@ export interface TestGatewayStats {
     /** Connections open right now. */
     open: number;
     opened: number;
-    /** Close code (as the server saw it; 1006 = dropped) → connections. */
+    /**
+     * Close code → connections: the code the server sent (counted when it
+     * starts the close), else the client's (counted when the socket closes);
+     * 1006 = dropped without a close frame.
+     */
     closed: Record<string, number>;
     /** HTTP status of refused upgrades → count. */
     rejectedUpgrades: Record<string, number>;

@@ -50,31 +50,27 @@ export class StreamServer {
   /** Closes every connection with `code`, or drops it without a close frame (the client sees 1006). */
   drop(code?: number): number {
     const count = this.connections.size;
-    for (const connection of [...this.connections]) {
-      if (code === undefined) connection.socket.terminate();
-      else connection.socket.close(code, 'closed by the test gateway');
-    }
+    for (const connection of [...this.connections]) this.end(connection, code, 'closed by the test gateway');
     return count;
   }
 
   /** Closes with 4401 every connection whose token is no longer valid (after `expireAccessTokens()`). */
   closeExpired(): void {
-    for (const connection of this.connections) this.checkAlive(connection);
+    for (const connection of [...this.connections]) this.checkAlive(connection);
   }
 
   /** Closes with 4403 every connection on the session (after `forbidSession()`). */
   closeSession(sessionId: string): void {
-    for (const connection of this.connections) {
-      if (connection.sessionId === sessionId) connection.socket.close(CLOSE_FORBIDDEN, 'forbidden');
+    for (const connection of [...this.connections]) {
+      if (connection.sessionId === sessionId) this.end(connection, CLOSE_FORBIDDEN, 'forbidden');
     }
   }
 
   /** Terminates every socket and clears every timer. */
   async close(): Promise<void> {
-    for (const connection of this.connections) {
-      this.stopTimer(connection);
-      connection.socket.terminate();
-    }
+    for (const connection of [...this.connections]) this.end(connection, undefined, '');
+    // Sockets whose close handshake is still under way are no longer in `connections`.
+    for (const client of this.wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
@@ -85,24 +81,22 @@ export class StreamServer {
     this.scheduleExpiry(connection);
     socket.on('message', (data) => this.onMessage(connection, data));
     socket.on('error', () => undefined); // a client vanishing mid-frame is normal here; 'close' follows
-    socket.on('close', (code) => {
-      this.stopTimer(connection);
-      this.connections.delete(connection);
-      this.state.countClosed(code);
-    });
+    socket.on('close', (code) => this.retire(connection, code));
   }
 
   private onMessage(connection: Connection, data: RawData): void {
-    if (!this.checkAlive(connection)) return;
+    if (connection.socket.readyState !== connection.socket.OPEN) return;
     let message: unknown;
     try {
       message = JSON.parse(rawText(data));
     } catch {
-      this.reply(connection, { type: 'error', error: 'invalid_json' });
+      if (this.checkAlive(connection)) this.reply(connection, { type: 'error', error: 'invalid_json' });
       return;
     }
     const record = message !== null && typeof message === 'object' ? (message as Record<string, unknown>) : undefined;
+    // A renewal is accepted until the server has actually closed the connection.
     if (record?.['type'] === 'auth') return this.renew(connection, record['token']);
+    if (!this.checkAlive(connection)) return;
     const seq = this.state.nextSequence(connection.sessionId);
     this.reply(connection, { type: 'echo', seq, data: message });
   }
@@ -111,11 +105,11 @@ export class StreamServer {
   private renew(connection: Connection, token: unknown): void {
     const outcome = typeof token === 'string' ? this.state.check(token) : undefined;
     if (!outcome?.ok) {
-      connection.socket.close(CLOSE_TOKEN_EXPIRED, 'renewal token rejected');
+      this.end(connection, CLOSE_TOKEN_EXPIRED, 'renewal token rejected');
       return;
     }
     if (this.state.access(connection.sessionId, outcome.credential.subject) !== 'ok') {
-      connection.socket.close(CLOSE_FORBIDDEN, 'forbidden');
+      this.end(connection, CLOSE_FORBIDDEN, 'forbidden');
       return;
     }
     connection.credential = outcome.credential;
@@ -134,9 +128,24 @@ export class StreamServer {
   private checkAlive(connection: Connection): boolean {
     if (connection.socket.readyState !== connection.socket.OPEN) return false;
     if (this.state.isAlive(connection.credential)) return true;
-    this.stopTimer(connection);
-    connection.socket.close(CLOSE_TOKEN_EXPIRED, 'token expired');
+    this.end(connection, CLOSE_TOKEN_EXPIRED, 'token expired');
     return false;
+  }
+
+  /**
+   * A close the server starts is counted at once, so a test that saw the
+   * client's close event finds it in `stats()`; `undefined` drops the socket.
+   */
+  private end(connection: Connection, code: number | undefined, reason: string): void {
+    this.retire(connection, code ?? 1006);
+    if (code === undefined) connection.socket.terminate();
+    else connection.socket.close(code, reason);
+  }
+
+  private retire(connection: Connection, code: number): void {
+    this.stopTimer(connection);
+    if (!this.connections.delete(connection)) return;
+    this.state.countClosed(code);
   }
 
   private scheduleExpiry(connection: Connection): void {
