@@ -1,0 +1,188 @@
+import { AuthError, ChannelClosedError } from '../../lib';
+import type { ChannelCloseEvent, ChannelState, ReconnectingEvent } from '../../lib/ws';
+import { nextEvent, startWsFixture, waitFor, type WsFixture } from '../helpers/ws-fixture';
+
+describe('SessionChannel re-authentication (real ws gateway + token server)', () => {
+  let fx: WsFixture;
+  afterEach(() => fx.close());
+
+  it('reconnects with a new token after a 4401 at expiry; 100 messages sent during the outage arrive exactly once, in order', async () => {
+    fx = await startWsFixture({ tokens: { accessTokenTtlSeconds: 1.5, tokenLatencyMs: 30 } });
+    const auth = fx.manager();
+    const channel = fx.channel(auth);
+    const states: ChannelState[] = [];
+    const drops: ReconnectingEvent[] = [];
+    channel.on('stateChange', (state) => states.push(state));
+    channel.on('reconnecting', (event) => drops.push(event));
+    const outage: Array<Promise<void>> = [];
+    channel.once('reconnecting', () => {
+      // Sent synchronously while the channel is down: all must wait in the queue.
+      for (let seq = 10; seq < 110; seq++) outage.push(channel.send({ seq }));
+      expect(channel.queuedMessages).toBe(100);
+    });
+
+    await channel.connect();
+    for (let seq = 0; seq < 10; seq++) await channel.send({ seq });
+    await waitFor(() => fx.gateway.connections.length >= 2 && fx.gateway.received.length >= 110, 'the reconnect and the flush');
+    await Promise.all(outage);
+    for (let seq = 110; seq < 120; seq++) await channel.send({ seq });
+    await waitFor(() => fx.gateway.received.length >= 120, 'the last messages');
+
+    expect(fx.gateway.received).toEqual(Array.from({ length: 120 }, (_, seq) => ({ seq })));
+    const [first, second] = fx.gateway.connections;
+    expect(first!.closeCode).toBe(4401);
+    expect(second!.token).not.toBe(first!.token);
+    expect(second!.messages.slice(0, 100)).toEqual(Array.from({ length: 100 }, (_, i) => ({ seq: 10 + i })));
+    expect(drops[0]).toEqual({ attempt: 1, delayMs: 0, reason: 'unauthorized (close 4401)' });
+    expect(states.slice(0, 5)).toEqual(['connecting', 'open', 'reconnecting', 'connecting', 'open']);
+    expect(fx.tokens.authority.stats().grants.refresh_token).toBeGreaterThanOrEqual(1);
+  });
+
+  it('an upgrade answered 401 is retried once with a refreshed token, then accepted', async () => {
+    fx = await startWsFixture();
+    const auth = fx.manager();
+    await auth.getAccessToken();
+    fx.tokens.authority.expireAccessTokens(); // the manager still believes its token is good
+    const channel = fx.channel(auth);
+    const drops: ReconnectingEvent[] = [];
+    channel.on('reconnecting', (event) => drops.push(event));
+
+    await channel.connect();
+    expect(fx.gateway.upgrades).toEqual([401, 101]);
+    expect(drops).toEqual([{ attempt: 1, delayMs: 0, reason: 'unauthorized (http 401)' }]);
+    expect(fx.tokens.authority.stats().grants).toMatchObject({ password: 1, refresh_token: 1 });
+    expect(fx.tokens.authority.check(fx.gateway.connections[0]!.token)).toBe('valid');
+  });
+
+  it('an upgrade that refuses fresh tokens too ends with authFailed after two upgrades (no loop)', async () => {
+    fx = await startWsFixture();
+    fx.gateway.refuseUpgrades(401);
+    const auth = fx.manager();
+    const channel = fx.channel(auth);
+    const authFailed: AuthError[] = [];
+    const closes: ChannelCloseEvent[] = [];
+    channel.on('authFailed', (error) => authFailed.push(error));
+    channel.on('close', (event) => closes.push(event));
+
+    const outcome = await channel.connect().then(() => 'open', (error: unknown) => error);
+    expect(outcome).toBeInstanceOf(AuthError);
+    expect((outcome as AuthError).code).toBe('AUTH_FAILED');
+    expect(fx.gateway.upgrades).toEqual([401, 401]);
+    expect(authFailed).toHaveLength(1);
+    expect(closes).toEqual([expect.objectContaining({ initiator: 'failure', error: authFailed[0] })]);
+    expect(channel.state).toBe('closed');
+    expect(fx.tokens.authority.stats().tokenRequests).toBe(2);
+    await expect(channel.send('late')).rejects.toBeInstanceOf(ChannelClosedError);
+  });
+
+  it('4403 on an open connection ends the channel with error; later sends reject', async () => {
+    fx = await startWsFixture();
+    const channel = fx.channel(fx.manager());
+    await channel.connect();
+    const errored = nextEvent(channel, 'error');
+    const closed = nextEvent(channel, 'close');
+    fx.gateway.closeAll(4403, 'forbidden');
+    const [error] = await errored;
+    const [close] = await closed;
+    expect(error).toBeInstanceOf(ChannelClosedError);
+    expect(error.message).toContain('close 4403: forbidden');
+    expect(close).toMatchObject({ code: 4403, initiator: 'failure' });
+    expect(channel.state).toBe('closed');
+    await expect(channel.send({ after: true })).rejects.toBeInstanceOf(ChannelClosedError);
+    expect(fx.gateway.connections).toHaveLength(1);
+  });
+
+  it('HTTP 403 on a reconnect rejects every queued send with ChannelClosedError', async () => {
+    fx = await startWsFixture();
+    const channel = fx.channel(fx.manager());
+    await channel.connect();
+    fx.gateway.refuseUpgrades(403);
+    const queued: Array<Promise<unknown>> = [];
+    channel.once('reconnecting', () => {
+      for (let i = 0; i < 5; i++) queued.push(channel.send({ i }).then(() => 'sent', (error: unknown) => error));
+    });
+    const errored = nextEvent(channel, 'error');
+    fx.gateway.closeAll(1012, 'service restart');
+    const [error] = await errored;
+    expect(error.message).toContain('http 403');
+    const outcomes = await Promise.all(queued);
+    expect(outcomes).toHaveLength(5);
+    for (const outcome of outcomes) expect(outcome).toBeInstanceOf(ChannelClosedError);
+    expect(fx.gateway.upgrades).toEqual([101, 403]);
+    expect(fx.gateway.received).toEqual([]);
+  });
+
+  it('a retryable token failure during a reconnect backs off and recovers', async () => {
+    fx = await startWsFixture();
+    const auth = fx.manager({ retryDelayMs: 20, maxRetryDelayMs: 50 });
+    const channel = fx.channel(auth);
+    const drops: ReconnectingEvent[] = [];
+    channel.on('reconnecting', (event) => drops.push(event));
+    await channel.connect();
+    fx.tokens.authority.failTokenRequests(2, 503);
+    fx.tokens.authority.expireAccessTokens();
+
+    await waitFor(() => fx.gateway.openConnections().length === 1 && fx.gateway.connections.length === 2, 'the reconnect');
+    expect(drops[0]!.reason).toBe('unauthorized (close 4401)');
+    const tokenWaits = drops.filter((event) => event.reason === 'token unavailable');
+    expect(tokenWaits.length).toBeGreaterThanOrEqual(1);
+    expect(tokenWaits.every((event) => event.delayMs >= 0 && event.delayMs <= 100)).toBe(true);
+    expect(fx.tokens.authority.stats().rejected).toBe(2);
+    expect(channel.state).toBe('open');
+  });
+
+  it('a permanent token failure during a reconnect ends the channel with authFailed', async () => {
+    fx = await startWsFixture();
+    const auth = fx.manager();
+    const channel = fx.channel(auth);
+    await channel.connect();
+    fx.tokens.authority.failTokenRequests(100, 400); // refresh rejected, then the password grant too
+    const failed = nextEvent(channel, 'authFailed');
+    const closed = nextEvent(channel, 'close');
+    fx.tokens.authority.expireAccessTokens();
+    const [error] = await failed;
+    await closed;
+    expect(error.retryable).toBe(false);
+    expect(channel.state).toBe('closed');
+    expect(fx.tokens.authority.stats().tokenRequests).toBe(3); // first login, refresh, fallback login
+    expect(fx.gateway.connections).toHaveLength(1);
+  });
+
+  it('renewOnOpenSocket renews the token on the open socket: no drop past the first token’s expiry', async () => {
+    fx = await startWsFixture({ tokens: { accessTokenTtlSeconds: 2 } });
+    const auth = fx.manager();
+    const channel = fx.channel(auth, { renewOnOpenSocket: (token) => ({ type: 'auth', token }) });
+    const drops: ReconnectingEvent[] = [];
+    channel.on('reconnecting', (event) => drops.push(event));
+    await channel.connect();
+    const firstToken = fx.gateway.connections[0]!.token;
+    expect(auth.listenerCount('token')).toBe(1);
+
+    for (let renewal = 1; renewal <= 3; renewal++) {
+      if (renewal === 3) await new Promise((resolve) => setTimeout(resolve, 1000)); // the last token outlives the first by ~1 s
+      await auth.refreshAccessToken();
+      await waitFor(() => fx.gateway.connections[0]!.renewals === renewal, `renewal ${renewal}`);
+    }
+    await waitFor(() => fx.tokens.authority.check(firstToken) === 'expired', 'the first token to expire');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // several expiry sweeps of the gateway
+
+    expect(fx.gateway.connections).toHaveLength(1);
+    expect(fx.gateway.connections[0]!.token).toBe(await auth.getAccessToken());
+    expect(fx.gateway.openConnections()).toHaveLength(1);
+    expect(drops).toEqual([]);
+    await channel.close();
+    expect(auth.listenerCount('token')).toBe(0);
+  });
+
+  it.each([
+    ['header', 'header'],
+    ['query', 'query'],
+    ['subprotocol', 'subprotocol'],
+  ] as const)('tokenTransport %s puts the token where the gateway reads it', async (transport, seen) => {
+    fx = await startWsFixture();
+    const auth = fx.manager();
+    const channel = fx.channel(auth, { tokenTransport: transport });
+    await channel.connect();
+    expect(fx.gateway.connections[0]).toMatchObject({ transport: seen, token: await auth.getAccessToken() });
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * How a channel reacts to a close frame or a failed upgrade. The defaults
+ * follow RFC 6455 and the gateway's 44xx/45xx convention: 4xxx below 4500 are
+ * transient, 4500 and up are the server's final word.
+ */
+
+/** What to do after a close: end quietly, reconnect with backoff, refresh the token first, or end with an error. */
+export type CloseOutcome = 'done' | 'reconnect' | 'refresh' | 'fatal';
+
+/** An outcome with a floor for the next delay (a server asking clients to slow down). */
+export interface DelayedReconnect {
+  outcome: 'reconnect';
+  minDelayMs: number;
+}
+
+/** What a `ClassifyClose` function may return. */
+export type CloseDecision = CloseOutcome | DelayedReconnect;
+
+/**
+ * Classifies a close. `detail` is the close reason (a string) for a close
+ * frame, or the HTTP status (a number) when the upgrade was answered without
+ * switching protocols; `code` is then 1006, as in browsers.
+ */
+export type ClassifyClose = (code: number, detail: string | number) => CloseDecision;
+
+/** How long the default policy waits after 4429 or HTTP 429 before trying again. */
+export const RATE_LIMITED_DELAY_MS = 30_000;
+
+/** Codes that a reconnect would only repeat: the client sent something the server cannot take. */
+const PROTOCOL_FAULTS = new Set([1002, 1003, 1007, 1009, 1010, 1015]);
+
+/** The policy of DESIGN.md; replace it with the `classifyClose` option. */
+export function defaultClassifyClose(code: number, detail: string | number): CloseDecision {
+  if (typeof detail === 'number') return classifyUpgradeStatus(detail);
+  if (code === 4429) return { outcome: 'reconnect', minDelayMs: RATE_LIMITED_DELAY_MS };
+  if (code === 1000) return 'done';
+  if (code === 4401 || code === 1008) return 'refresh';
+  if (code === 4403) return 'fatal';
+  if (code >= 4500 && code <= 4999) return 'fatal';
+  if (PROTOCOL_FAULTS.has(code)) return 'fatal';
+  // 1001, 1005, 1006, 1011–1014, 4000–4499 and anything unknown: the peer or the path went away.
+  return 'reconnect';
+}
+
+function classifyUpgradeStatus(status: number): CloseDecision {
+  if (status === 401) return 'refresh';
+  if (status === 429) return { outcome: 'reconnect', minDelayMs: RATE_LIMITED_DELAY_MS };
+  if (status === 408 || status >= 500) return 'reconnect';
+  // 403, 404 and other 4xx: the same request will get the same answer.
+  return 'fatal';
+}
+
+/** Splits a decision into its outcome and delay floor. */
+export function normalizeDecision(decision: CloseDecision): { outcome: CloseOutcome; minDelayMs: number } {
+  return typeof decision === 'string' ? { outcome: decision, minDelayMs: 0 } : { outcome: decision.outcome, minDelayMs: decision.minDelayMs };
+}

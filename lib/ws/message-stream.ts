@@ -1,0 +1,65 @@
+import { AuthError } from '../errors';
+
+type Waiter<T> = { resolve(result: IteratorResult<T>): void; reject(error: Error): void };
+
+/**
+ * One consumer's view of incoming messages for `for await`. The buffer is
+ * bounded: a consumer that falls `limit` messages behind gets a `QUEUE_FULL`
+ * error after the buffered messages, rather than unbounded memory or a silent gap.
+ */
+export class MessageStream<T> implements AsyncIterableIterator<T> {
+  private readonly buffer: T[] = [];
+  private readonly waiters: Array<Waiter<T>> = [];
+  private ended = false;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly limit: number,
+    private readonly onDone: (stream: MessageStream<T>) => void,
+  ) {}
+
+  /** Delivers a message to the consumer. */
+  push(message: T): void {
+    if (this.ended) return;
+    const waiter = this.waiters.shift();
+    if (waiter) return waiter.resolve({ value: message, done: false });
+    if (this.buffer.length >= this.limit) {
+      this.end(new AuthError(`message iterator fell ${this.limit} messages behind; stopped to avoid a silent gap`, { code: 'QUEUE_FULL' }));
+      return;
+    }
+    this.buffer.push(message);
+  }
+
+  /** Ends the iteration once the buffer is consumed; with `error`, the last `next()` rejects with it. */
+  end(error?: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.failure = error;
+    this.onDone(this);
+    for (const waiter of this.waiters.splice(0)) {
+      if (error) waiter.reject(error);
+      else waiter.resolve({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false });
+    if (this.ended) {
+      const error = this.failure;
+      this.failure = undefined; // report once, then behave like a finished iterator
+      return error ? Promise.reject(error) : Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** `break` in a `for await` loop lands here: stop buffering for this consumer. */
+  return(): Promise<IteratorResult<T>> {
+    this.buffer.length = 0;
+    this.end();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

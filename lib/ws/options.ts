@@ -1,0 +1,156 @@
+import WebSocket, { type ClientOptions } from 'ws';
+import { ConfigError, type AuthError } from '../errors';
+import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff';
+import { defaultClassifyClose, type ClassifyClose } from './close-policy';
+import type { TokenSource, TokenTransport } from './token-transport';
+
+/**
+ * What a channel uses of an `AuthManager` (typed structurally so any object
+ * with these methods works; a real `AuthManager` fits as is).
+ */
+export interface ChannelAuth extends TokenSource {
+  /** Called with the token a server rejected; shares the manager's single in-flight refresh. */
+  handleUnauthorized(rejectedToken?: string): Promise<void>;
+  /** Subscribed to `'token'` only when `renewOnOpenSocket` is given. */
+  on(event: 'token', listener: () => void): unknown;
+  off(event: 'token', listener: () => void): unknown;
+}
+
+/** What `send()` takes: text and binary frames as ws sends them; anything else goes as JSON text. */
+export type OutgoingMessage = string | Buffer | ArrayBuffer | ArrayBufferView | Record<string, unknown> | unknown[];
+
+/** A received message: text frames as strings, binary frames as Buffers. */
+export type IncomingMessage = string | Buffer;
+
+/** The constructor of a ws-compatible client socket (`ws` by default; inject one in tests). */
+export type WebSocketConstructor = new (url: string, protocols: string[], options: ClientOptions) => WebSocket;
+
+/** Options of a `SessionChannel`. */
+export interface SessionChannelOptions {
+  /** `ws://` or `wss://` URL of the stream. */
+  url: string;
+  auth: ChannelAuth;
+  /** Where the token goes on the upgrade. Default `'header'`. */
+  tokenTransport?: TokenTransport;
+  reconnect?: Partial<ReconnectOptions>;
+  /** Ping interval; the peer is dropped after two silent intervals. 0 disables. Default 30 000. */
+  heartbeatMs?: number;
+  /** Bound of the send queue used while not connected. Default 1 000. */
+  maxQueuedMessages?: number;
+  /** How long a queued message may wait before its `send()` rejects with `SEND_TIMEOUT`. Default 30 000. */
+  queuedMessageTtlMs?: number;
+  /** Bound of each async iterator's buffer. Default 10 000. */
+  maxBufferedMessages?: number;
+  /** Replaces the default close policy (see `defaultClassifyClose`). */
+  classifyClose?: ClassifyClose;
+  /** When the manager gets a new token, send this message on the open socket instead of waiting for a 4401. */
+  renewOnOpenSocket?: (token: string) => OutgoingMessage;
+  /** Subprotocols to offer (after any carrying the token). */
+  protocols?: string[];
+  /** Extra upgrade headers (the credential header wins). */
+  headers?: Record<string, string>;
+  /** Handshake timeout. Default 10 000 ms. */
+  connectTimeoutMs?: number;
+  /** How long `close()` waits for the server's close frame before cutting the socket. Default 2 000 ms. */
+  closeTimeoutMs?: number;
+  /** Injected `Math.random` for the jitter. */
+  random?: () => number;
+  /** Clock in epoch ms for the queue TTL and the heartbeat deadline. Default `Date.now`. */
+  now?: () => number;
+  /** Client socket constructor. Default: `ws`. */
+  WebSocket?: WebSocketConstructor;
+  /** Further ws client options (TLS, agent…). */
+  wsOptions?: Omit<ClientOptions, 'headers' | 'handshakeTimeout'>;
+}
+
+/** Payload of `reconnecting`. */
+export interface ReconnectingEvent {
+  /** 1 for the first retry after a drop; resets after a stable connection. */
+  attempt: number;
+  delayMs: number;
+  /** Why: `close 1006`, `http 503`, `unauthorized`, `heartbeat timeout`, `token unavailable`… */
+  reason: string;
+}
+
+/** Payload of `close` (emitted once, when the channel has ended). */
+export interface ChannelCloseEvent {
+  code: number;
+  reason: string;
+  /** Who ended it: `close()`, the server (`done`), or a failure. */
+  initiator: 'client' | 'server' | 'failure';
+  /** Set when the channel ended on an error (also emitted as `error` or `authFailed`). */
+  error: AuthError | undefined;
+}
+
+/** The states of a channel. */
+export type ChannelState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
+
+/** Typed events of a `SessionChannel`. */
+export interface SessionChannelEvents {
+  open: () => void;
+  message: (data: IncomingMessage) => void;
+  stateChange: (state: ChannelState, previous: ChannelState) => void;
+  reconnecting: (event: ReconnectingEvent) => void;
+  close: (event: ChannelCloseEvent) => void;
+  /** Credentials rejected for good (a fresh token refused too, or the grant failed permanently). */
+  authFailed: (error: AuthError) => void;
+  /** The channel ended on a fatal close, a refused upgrade or exhausted attempts. */
+  error: (error: AuthError) => void;
+}
+
+/** Options after defaults and checks. */
+export interface ResolvedChannelOptions extends Required<Omit<SessionChannelOptions, 'renewOnOpenSocket' | 'reconnect' | 'wsOptions'>> {
+  reconnect: ReconnectOptions;
+  renewOnOpenSocket: ((token: string) => OutgoingMessage) | undefined;
+  wsOptions: Omit<ClientOptions, 'headers' | 'handshakeTimeout'>;
+}
+
+export function resolveChannelOptions(options: SessionChannelOptions): ResolvedChannelOptions {
+  if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object');
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw invalid('url', 'must be an absolute ws:// or wss:// URL');
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw invalid('url', 'must be an absolute ws:// or wss:// URL');
+  const auth = options.auth as Partial<ChannelAuth> | undefined;
+  if (!auth || typeof auth.getAccessToken !== 'function' || typeof auth.handleUnauthorized !== 'function' || typeof auth.getAuthHeaders !== 'function') {
+    throw invalid('auth', 'must be an AuthManager (getAccessToken, getAuthHeaders, handleUnauthorized)');
+  }
+  const reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
+  for (const key of ['initialDelayMs', 'maxDelayMs', 'factor', 'maxAttempts', 'stableAfterMs'] as const) {
+    if (typeof reconnect[key] !== 'number' || Number.isNaN(reconnect[key]) || reconnect[key] < 0) throw invalid(`reconnect.${key}`, 'must be a non-negative number');
+  }
+  return {
+    url: options.url,
+    auth: options.auth,
+    tokenTransport: options.tokenTransport ?? 'header',
+    reconnect,
+    heartbeatMs: count(options, 'heartbeatMs', 30_000),
+    maxQueuedMessages: count(options, 'maxQueuedMessages', 1_000),
+    queuedMessageTtlMs: count(options, 'queuedMessageTtlMs', 30_000),
+    maxBufferedMessages: count(options, 'maxBufferedMessages', 10_000),
+    classifyClose: options.classifyClose ?? defaultClassifyClose,
+    renewOnOpenSocket: options.renewOnOpenSocket,
+    protocols: options.protocols ?? [],
+    headers: options.headers ?? {},
+    connectTimeoutMs: count(options, 'connectTimeoutMs', 10_000),
+    closeTimeoutMs: count(options, 'closeTimeoutMs', 2_000),
+    random: options.random ?? Math.random,
+    now: options.now ?? Date.now,
+    WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
+    wsOptions: options.wsOptions ?? {},
+  };
+}
+
+function count(options: SessionChannelOptions, key: keyof SessionChannelOptions & string, fallback: number): number {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw invalid(key, 'must be a non-negative number');
+  return value;
+}
+
+function invalid(key: string, problem: string): ConfigError {
+  return new ConfigError(`SessionChannel: options.${key} ${problem}`, { key });
+}

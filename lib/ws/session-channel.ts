@@ -1,0 +1,376 @@
+import { EventEmitter } from 'eventemitter3';
+import type WebSocket from 'ws';
+import type { RawData } from 'ws';
+import { AuthError, ChannelClosedError, safeCause } from '../errors';
+import { fullJitterDelay } from './backoff';
+import { normalizeDecision } from './close-policy';
+import { Heartbeat } from './heartbeat';
+import { MessageStream } from './message-stream';
+import { resolveChannelOptions, type ChannelCloseEvent, type ChannelState, type IncomingMessage, type OutgoingMessage, type ResolvedChannelOptions, type SessionChannelEvents, type SessionChannelOptions } from './options';
+import { SendQueue, type QueuedSend } from './send-queue';
+import { credentialsFor } from './token-transport';
+
+type Frame = string | Buffer | ArrayBuffer | ArrayBufferView;
+
+/** Legal moves of the state machine; anything else is a bug worth failing loudly on. */
+const TRANSITIONS: Record<ChannelState, readonly ChannelState[]> = {
+  idle: ['connecting', 'closing', 'closed'],
+  connecting: ['open', 'reconnecting', 'closing', 'closed'],
+  open: ['reconnecting', 'closing', 'closed'],
+  reconnecting: ['connecting', 'closing', 'closed'],
+  closing: ['closed'],
+  closed: [],
+};
+
+interface Ending {
+  code: number;
+  reason: string;
+  initiator: ChannelCloseEvent['initiator'];
+  error?: AuthError;
+  authFailed?: boolean;
+}
+
+/**
+ * A WebSocket session that authenticates every (re)connect with a fresh token
+ * from a shared `AuthManager`, reconnects by a close policy, queues sends while
+ * down, and ends exactly once with a `close` event.
+ */
+export class SessionChannel extends EventEmitter<SessionChannelEvents> implements AsyncIterable<IncomingMessage> {
+  private readonly options: ResolvedChannelOptions;
+  private readonly queue: SendQueue<Frame>;
+  private readonly streams = new Set<MessageStream<IncomingMessage>>();
+  private currentState: ChannelState = 'idle';
+  private socket: WebSocket | undefined;
+  private heartbeat: Heartbeat | undefined;
+  /** Bumped on each connection attempt and at the end: callbacks of older ones are ignored. */
+  private generation = 0;
+  private attempt = 0;
+  private stable = false;
+  private tokenUsed: string | undefined;
+  /** We reported a rejection; the next token fetched is the "fresh" one. */
+  private refreshRequested = false;
+  /** The token in use came right after a refresh we asked for: if it is rejected too, give up. */
+  private tokenAfterRefresh = false;
+  private heartbeatTimedOut = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stableTimer: NodeJS.Timeout | undefined;
+  private firstOpen: { promise: Promise<void>; resolve(): void; reject(error: Error): void } | undefined;
+  private closing: Promise<void> | undefined;
+  private terminalError: AuthError | undefined;
+  private readonly onToken = () => void this.renewOnOpenSocket();
+
+  constructor(options: SessionChannelOptions) {
+    super();
+    this.options = resolveChannelOptions(options);
+    this.queue = new SendQueue<Frame>({ limit: this.options.maxQueuedMessages, ttlMs: this.options.queuedMessageTtlMs, now: this.options.now });
+  }
+
+  /** Where the state machine stands. */
+  get state(): ChannelState {
+    return this.currentState;
+  }
+
+  /** Messages waiting for a connection. */
+  get queuedMessages(): number {
+    return this.queue.size;
+  }
+
+  /** Starts connecting; resolves on the first open, rejects if the channel ends before it. */
+  connect(): Promise<void> {
+    if (this.currentState === 'closing' || this.currentState === 'closed') return Promise.reject(this.closedError());
+    if (!this.firstOpen) {
+      let settle!: { resolve(): void; reject(error: Error): void };
+      const promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      this.firstOpen = { promise, ...settle };
+    }
+    if (this.currentState === 'idle') {
+      if (this.options.renewOnOpenSocket) this.options.auth.on('token', this.onToken);
+      void this.openSocket();
+    }
+    return this.firstOpen.promise;
+  }
+
+  /**
+   * Resolves when the frame is handed to the socket. While not connected the
+   * message waits in the bounded queue (see `maxQueuedMessages`, `queuedMessageTtlMs`).
+   */
+  send(data: OutgoingMessage): Promise<void> {
+    if (this.currentState === 'closing' || this.currentState === 'closed') return Promise.reject(this.closedError());
+    let frame: Frame;
+    try {
+      frame = encode(data);
+    } catch (error) {
+      return Promise.reject(new AuthError('message is not JSON-serialisable', { code: 'INVALID_OPTIONS', cause: safeCause(error) }));
+    }
+    const sent = this.queue.push(frame);
+    if (this.currentState === 'open') this.flush();
+    return sent;
+  }
+
+  /** Ends the channel: closes the socket (waiting up to `closeTimeoutMs`), rejects queued sends, frees every timer and listener. */
+  close(code = 1000, reason = ''): Promise<void> {
+    if (this.currentState === 'closed') return Promise.resolve();
+    this.closing ??= this.closeSocket(code, reason).then(() => this.finish({ code, reason, initiator: 'client' }));
+    return this.closing;
+  }
+
+  /** Incoming messages until the channel ends (then the iteration ends, or throws the channel's error). */
+  [Symbol.asyncIterator](): AsyncIterableIterator<IncomingMessage> {
+    const stream = new MessageStream<IncomingMessage>(this.options.maxBufferedMessages, (done) => this.streams.delete(done));
+    if (this.currentState === 'closed') stream.end(this.terminalError);
+    else this.streams.add(stream);
+    return stream;
+  }
+
+  private async openSocket(): Promise<void> {
+    const generation = ++this.generation;
+    this.setState('connecting');
+    const { auth, tokenTransport, url, protocols, headers, connectTimeoutMs, wsOptions } = this.options;
+    let credentials;
+    try {
+      credentials = await credentialsFor(auth, tokenTransport, url, protocols);
+    } catch (error) {
+      if (generation === this.generation) this.onTokenFailure(error);
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.tokenUsed = credentials.tokenUsed;
+    this.tokenAfterRefresh = this.refreshRequested;
+    this.refreshRequested = false;
+    this.heartbeatTimedOut = false;
+    const socket = new this.options.WebSocket(credentials.url, credentials.protocols, {
+      ...wsOptions,
+      headers: { ...headers, ...credentials.headers },
+      handshakeTimeout: connectTimeoutMs,
+    });
+    this.socket = socket;
+    let httpStatus: number | undefined;
+    socket.on('error', noop); // every failure also ends in 'close', where it is classified
+    socket.on('unexpected-response', (_request, response) => {
+      httpStatus = response.statusCode;
+      response.resume();
+      socket.terminate();
+    });
+    socket.on('open', () => {
+      if (generation === this.generation) this.onOpen(socket);
+    });
+    socket.on('message', (data, isBinary) => {
+      if (generation === this.generation) this.onMessage(data, isBinary);
+    });
+    socket.on('close', (code, reason) => {
+      if (generation === this.generation) this.onDrop(code, reason.toString('utf8'), httpStatus);
+    });
+  }
+
+  private onOpen(socket: WebSocket): void {
+    this.stable = false;
+    this.heartbeat = new Heartbeat(socket, this.options.heartbeatMs, () => (this.heartbeatTimedOut = true), this.options.now);
+    this.heartbeat.start();
+    this.stableTimer = setTimeout(() => {
+      this.stableTimer = undefined;
+      this.stable = true;
+      this.attempt = 0;
+    }, this.options.reconnect.stableAfterMs);
+    this.stableTimer.unref();
+    this.setState('open');
+    if (this.currentState !== 'open') return; // a stateChange listener closed the channel
+    this.flush();
+    this.emit('open');
+    this.firstOpen?.resolve();
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    const message: IncomingMessage = isBinary ? toBuffer(data) : toBuffer(data).toString('utf8');
+    this.emit('message', message);
+    for (const stream of this.streams) stream.push(message);
+  }
+
+  private onDrop(code: number, reason: string, httpStatus: number | undefined): void {
+    const openedWithToken = this.currentState === 'open';
+    this.releaseSocket();
+    if (this.heartbeatTimedOut) return this.scheduleReconnect('heartbeat timeout');
+    const { outcome, minDelayMs } = normalizeDecision(this.options.classifyClose(code, httpStatus ?? reason));
+    const cause = httpStatus === undefined ? `close ${code}` : `http ${httpStatus}`;
+    switch (outcome) {
+      case 'done':
+        return this.finish({ code, reason, initiator: 'server' });
+      case 'fatal': {
+        const error = new ChannelClosedError(`the server ended the session (${cause}${reason ? `: ${reason}` : ''})`);
+        return this.finish({ code, reason, initiator: 'failure', error });
+      }
+      case 'refresh':
+        return void this.refreshAndReconnect(cause, openedWithToken);
+      case 'reconnect':
+        return this.scheduleReconnect(cause, minDelayMs);
+    }
+  }
+
+  /** One shared refresh, then reconnect at once; a fresh token refused again ends the channel. */
+  private async refreshAndReconnect(cause: string, openedWithToken: boolean): Promise<void> {
+    if (this.tokenAfterRefresh && !this.stable) {
+      const where = openedWithToken ? 'on the open connection' : 'at the upgrade';
+      return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error: new AuthError(`the server rejected a freshly refreshed token ${where} (${cause})`, { code: 'AUTH_FAILED' }) });
+    }
+    if (!this.countAttempt(cause)) return;
+    this.setState('reconnecting');
+    this.emit('reconnecting', { attempt: this.attempt, delayMs: 0, reason: `unauthorized (${cause})` });
+    const generation = ++this.generation;
+    try {
+      await this.options.auth.handleUnauthorized(this.tokenUsed);
+    } catch (error) {
+      if (generation === this.generation) this.onTokenFailure(error, false);
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.refreshRequested = true;
+    void this.openSocket();
+  }
+
+  /** A retryable token failure backs off like a drop; a permanent one ends the channel. */
+  private onTokenFailure(caught: unknown, counted = true): void {
+    const error = caught instanceof AuthError ? caught : new AuthError(`could not get a token: ${safeCause(caught).message}`, { retryable: true, cause: safeCause(caught) });
+    if (!error.retryable) {
+      return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error });
+    }
+    // After a failed refresh the attempt was already counted; the backoff still applies.
+    if (!counted) this.attempt--;
+    this.scheduleReconnect('token unavailable', 0, error);
+  }
+
+  private scheduleReconnect(reason: string, minDelayMs = 0, cause?: AuthError): void {
+    if (!this.countAttempt(reason, cause)) return;
+    const delayMs = Math.max(minDelayMs, fullJitterDelay(this.attempt - 1, this.options.reconnect, this.options.random));
+    this.setState('reconnecting');
+    this.emit('reconnecting', { attempt: this.attempt, delayMs, reason });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.openSocket();
+    }, delayMs);
+    this.retryTimer.unref();
+  }
+
+  /** Counts a retry; false (and the channel ended) once `maxAttempts` is spent. */
+  private countAttempt(reason: string, cause?: AuthError): boolean {
+    this.attempt++;
+    if (this.attempt <= this.options.reconnect.maxAttempts) return true;
+    const error = new ChannelClosedError(`gave up after ${this.options.reconnect.maxAttempts} reconnect attempts (last: ${reason})`, { retryable: true, cause });
+    this.finish({ code: 1006, reason, initiator: 'failure', error });
+    return false;
+  }
+
+  /** Hands every queued message to the socket, in order; a write that fails because the socket died goes back in its place. */
+  private flush(): void {
+    const socket = this.socket;
+    if (!socket || this.currentState !== 'open') return;
+    for (const entry of this.queue.drain()) this.write(socket, entry);
+  }
+
+  private write(socket: WebSocket, entry: QueuedSend<Frame>): void {
+    socket.send(entry.data, (error) => {
+      if (!error) return entry.resolve();
+      if (this.currentState === 'closing' || this.currentState === 'closed') return entry.reject(this.closedError());
+      if (socket.readyState === socket.OPEN) return entry.reject(new AuthError(`send failed: ${safeCause(error).message}`, { code: 'ABORTED', cause: safeCause(error) }));
+      this.queue.requeue(entry);
+      this.flush();
+    });
+  }
+
+  private async renewOnOpenSocket(): Promise<void> {
+    const { renewOnOpenSocket, auth } = this.options;
+    const socket = this.socket;
+    if (!renewOnOpenSocket || !socket || this.currentState !== 'open') return;
+    let token: string;
+    try {
+      token = await auth.getAccessToken();
+    } catch {
+      return; // the server will close with 4401 if the old token runs out, and that path refreshes
+    }
+    if (socket !== this.socket || this.currentState !== 'open' || token === this.tokenUsed) return;
+    this.tokenUsed = token;
+    socket.send(encode(renewOnOpenSocket(token)), noop);
+  }
+
+  private async closeSocket(code: number, reason: string): Promise<void> {
+    this.setState('closing');
+    this.generation++;
+    this.clearTimers();
+    const socket = this.socket;
+    this.releaseSocket();
+    if (!socket || socket.readyState === socket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const cutOff = setTimeout(() => socket.terminate(), this.options.closeTimeoutMs);
+      cutOff.unref();
+      socket.once('close', () => {
+        clearTimeout(cutOff);
+        resolve();
+      });
+      try {
+        socket.close(code, reason);
+      } catch {
+        socket.terminate(); // an invalid close code from the caller: still end the socket
+      }
+    });
+  }
+
+  /** The one way out: every path that ends the channel comes here, once. */
+  private finish(ending: Ending): void {
+    if (this.currentState === 'closed') return;
+    this.generation++;
+    this.clearTimers();
+    const socket = this.socket;
+    this.releaseSocket();
+    socket?.terminate();
+    if (this.options.renewOnOpenSocket) this.options.auth.off('token', this.onToken);
+    this.terminalError = ending.error;
+    this.queue.rejectAll(this.closedError());
+    for (const stream of [...this.streams]) stream.end(ending.error);
+    this.setState('closed');
+    if (ending.error) this.emit(ending.authFailed ? 'authFailed' : 'error', ending.error);
+    this.emit('close', { code: ending.code, reason: ending.reason, initiator: ending.initiator, error: ending.error });
+    this.firstOpen?.reject(ending.error ?? this.closedError());
+    this.firstOpen?.promise.catch(noop); // nobody may be waiting on connect() any more
+    this.removeAllListeners();
+  }
+
+  /** Forgets the current socket: its later events are ignored, its errors swallowed. */
+  private releaseSocket(): void {
+    this.heartbeat?.stop();
+    this.heartbeat = undefined;
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.stableTimer = undefined;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket) return;
+    socket.removeAllListeners();
+    socket.on('error', noop);
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private closedError(): ChannelClosedError {
+    return this.terminalError ? new ChannelClosedError(`the session channel ended: ${this.terminalError.message}`, { cause: this.terminalError }) : new ChannelClosedError();
+  }
+
+  private setState(next: ChannelState): void {
+    const previous = this.currentState;
+    if (next === previous) return;
+    if (!TRANSITIONS[previous].includes(next)) throw new Error(`SessionChannel: illegal transition ${previous} → ${next}`);
+    this.currentState = next;
+    this.emit('stateChange', next, previous);
+  }
+}
+
+function encode(data: OutgoingMessage): Frame {
+  if (typeof data === 'string' || Buffer.isBuffer(data) || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data;
+  return JSON.stringify(data);
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
+
+function noop(): void {}
