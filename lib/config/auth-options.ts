@@ -1,0 +1,30 @@
+import type { AuthManagerOptions, CommonAuthOptions } from '../auth/options';
+import { FileTokenStore } from '../auth/token-store';
+import { ConfigError } from '../errors';
+import type { GatewayConfig, GatewaySection } from './types';
+
+/**
+ * `AuthManager` options from what `loadConfig()`/`parseConfig()` return, or
+ * from its `gateway` section. `token_cache` becomes a `FileTokenStore` unless
+ * `overrides.store` is given; other `overrides` (logger, timeouts…) are added.
+ */
+export function authOptionsFromConfig(config: GatewayConfig | GatewaySection, overrides: CommonAuthOptions = {}): AuthManagerOptions {
+  const gateway = gatewaySection(config);
+  if (gateway.authType === 'internal') {
+    return { ...overrides, grant: 'api_key', apiKey: gateway.apiKey, ...(gateway.apiKeyHeader !== undefined && { header: gateway.apiKeyHeader }) };
+  }
+  const store = overrides.store ?? (gateway.tokenCache === undefined ? undefined : new FileTokenStore(gateway.tokenCache));
+  const { jwt } = gateway;
+  const common = { ...overrides, ...(store && { store }), tokenUrl: jwt.authUrl, clientId: jwt.clientId, ...(jwt.scope !== undefined && { scope: jwt.scope }) };
+  if (jwt.grantType === 'client_credentials') return { ...common, grant: 'client_credentials', clientSecret: jwt.clientSecret };
+  return { ...common, grant: 'password', username: jwt.username, password: jwt.password, ...(jwt.clientSecret !== undefined && { clientSecret: jwt.clientSecret }) };
+}
+
+function gatewaySection(config: GatewayConfig | GatewaySection): GatewaySection {
+  const candidate: unknown = config !== null && typeof config === 'object' && 'gateway' in config ? config.gateway : config;
+  const authType = (candidate as { authType?: unknown } | null)?.authType;
+  if (authType !== 'jwt' && authType !== 'internal') {
+    throw new ConfigError('expected what loadConfig() returns, or its gateway section (with authType jwt or internal)', { key: 'gateway.auth_type' });
+  }
+  return candidate as GatewaySection;
+}

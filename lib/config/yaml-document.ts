@@ -1,0 +1,105 @@
+import { LineCounter, isAlias, isMap, isScalar, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { ConfigError } from '../errors';
+
+/** A mapping in the file, with what is needed to report on its keys. */
+export interface Section {
+  /** Dotted key path, e.g. `gateway.jwt`. */
+  key: string;
+  map: YAMLMap | undefined;
+  line: number | undefined;
+}
+
+/**
+ * A parsed YAML file that answers "what is at this key, and on which line".
+ * Syntax errors become `ConfigError`s carrying the line; their messages are
+ * the parser's short descriptions only, never the offending source text
+ * (which may hold a password).
+ */
+export class YamlSource {
+  private readonly lines = new LineCounter();
+  private readonly document: Document.Parsed;
+
+  constructor(
+    text: string,
+    readonly source: string,
+  ) {
+    this.document = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    const [error] = this.document.errors;
+    if (error) {
+      const line = this.lines.linePos(error.pos[0]).line;
+      throw new ConfigError(`${this.where(line)}YAML syntax error: ${shortMessage(error.message)}`, { line, cause: new Error(error.code) });
+    }
+  }
+
+  /** Prefix `file:line: ` for messages. */
+  where(line: number | undefined): string {
+    return line === undefined ? `${this.source}: ` : `${this.source}:${line}: `;
+  }
+
+  /** The top-level mapping (an empty file has none). */
+  root(): Section {
+    const contents = this.resolve(this.document.contents ?? undefined);
+    if (contents !== undefined && !isMap(contents)) {
+      throw new ConfigError(`${this.where(this.lineOf(contents))}the file must be a YAML mapping with a "gateway:" key`, { key: 'gateway', line: this.lineOf(contents) });
+    }
+    return { key: '', map: contents, line: this.lineOf(contents) };
+  }
+
+  /** The mapping under `name`; `undefined` map when the key is absent. */
+  section(parent: Section, name: string): Section {
+    const key = parent.key ? `${parent.key}.${name}` : name;
+    const node = this.child(parent, name);
+    if (node === undefined || (isScalar(node) && node.value === null)) return { key, map: undefined, line: parent.line };
+    if (!isMap(node)) throw new ConfigError(`${this.where(this.lineOf(node))}${key} must be a mapping`, { key, line: this.lineOf(node) });
+    return { key, map: node, line: this.lineOf(node) };
+  }
+
+  /** The scalar value under `name` (`undefined` when absent or null) and its line. */
+  scalar(parent: Section, name: string): { key: string; value: unknown; line: number | undefined } {
+    const key = parent.key ? `${parent.key}.${name}` : name;
+    const node = this.child(parent, name);
+    if (node === undefined) return { key, value: undefined, line: parent.line };
+    const line = this.lineOf(node);
+    if (!isScalar(node)) throw new ConfigError(`${this.where(line)}${key} must be a single value, not a list or mapping`, { key, line });
+    return { key, value: node.value ?? undefined, line };
+  }
+
+  /** Keys of a section that are not in `known`, with their lines. */
+  unknownKeys(section: Section, known: readonly string[]): Array<{ key: string; line: number | undefined }> {
+    const items: Pair[] = section.map?.items ?? [];
+    return items
+      .map((pair) => ({ name: isScalar(pair.key) ? String(pair.key.value) : String(pair.key), line: this.lineOf(pair.key as Node | undefined) }))
+      .filter(({ name }) => !known.includes(name))
+      .map(({ name, line }) => ({ key: section.key ? `${section.key}.${name}` : name, line }));
+  }
+
+  private child(parent: Section, name: string): Node | undefined {
+    return this.resolve((parent.map?.get(name, true) as Node | undefined) ?? undefined);
+  }
+
+  /** Follows `*alias` references to the anchored node. */
+  private resolve(node: unknown): Node | undefined {
+    let current = node as Node | undefined;
+    for (let depth = 0; depth < 100 && current !== undefined && isAlias(current); depth++) {
+      const target = current.resolve(this.document);
+      if (target === undefined) {
+        const line = this.lineOf(current);
+        throw new ConfigError(`${this.where(line)}YAML alias *${current.source.slice(0, 40)} has no matching anchor`, { line });
+      }
+      current = target as Node;
+    }
+    return current;
+  }
+
+  private lineOf(node: Node | undefined): number | undefined {
+    const offset = node?.range?.[0];
+    return offset === undefined ? undefined : this.lines.linePos(offset).line;
+  }
+}
+
+/** The parser's description without anything it appended after a colon (a source excerpt). */
+function shortMessage(message: string): string {
+  const firstLine = message.split('\n')[0] ?? message;
+  const colon = firstLine.indexOf(': ');
+  return colon === -1 ? firstLine : firstLine.slice(0, colon);
+}
