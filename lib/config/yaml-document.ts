@@ -42,16 +42,17 @@ export class YamlSource {
     if (contents !== undefined && !isMap(contents)) {
       throw new ConfigError(`${this.where(this.lineOf(contents))}the file must be a YAML mapping with a "gateway:" key`, { key: 'gateway', line: this.lineOf(contents) });
     }
-    return { key: '', map: contents, line: this.lineOf(contents) };
+    return { key: '', map: contents, line: undefined };
   }
 
   /** The mapping under `name`; `undefined` map when the key is absent. */
   section(parent: Section, name: string): Section {
     const key = parent.key ? `${parent.key}.${name}` : name;
     const node = this.child(parent, name);
-    if (node === undefined || (isScalar(node) && node.value === null)) return { key, map: undefined, line: parent.line };
+    if (node === undefined || (isScalar(node) && node.value === null)) return { key, map: undefined, line: this.keyLine(parent, name) ?? parent.line };
     if (!isMap(node)) throw new ConfigError(`${this.where(this.lineOf(node))}${key} must be a mapping`, { key, line: this.lineOf(node) });
-    return { key, map: node, line: this.lineOf(node) };
+    // A key missing inside this section is reported on the line that names the section.
+    return { key, map: node, line: this.keyLine(parent, name) };
   }
 
   /** The scalar value under `name` (`undefined` when absent or null) and its line. */
@@ -71,6 +72,11 @@ export class YamlSource {
       .map((pair) => ({ name: isScalar(pair.key) ? String(pair.key.value) : String(pair.key), line: this.lineOf(pair.key as Node | undefined) }))
       .filter(({ name }) => !known.includes(name))
       .map(({ name, line }) => ({ key: section.key ? `${section.key}.${name}` : name, line }));
+  }
+
+  private keyLine(parent: Section, name: string): number | undefined {
+    const pair = parent.map?.items.find((item) => isScalar(item.key) && item.key.value === name);
+    return pair && isScalar(pair.key) ? this.lineOf(pair.key) : undefined;
   }
 
   private child(parent: Section, name: string): Node | undefined {
