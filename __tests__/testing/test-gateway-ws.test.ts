@@ -86,20 +86,35 @@ describe('startTestGateway: WebSocket streams', () => {
   });
 
   it("{type:'auth'} renews the connection's token in place; a bad renewal token closes with 4401", async () => {
-    await start({ accessTokenTtlSeconds: 0.3 });
-    const socket = await connect(streamUrl(gateway, 'renew'), { headers: bearer(issueToken(gateway)) });
-    gateway.authority.accessTokenTtlSeconds = 3600;
-    socket.send({ type: 'auth', token: issueToken(gateway) });
-    const ack = await socket.message(0);
+    await start();
+    const first = issueToken(gateway);
+    const renewed = await connect(streamUrl(gateway, 'renew'), { headers: bearer(first) });
+    const control = await connect(streamUrl(gateway, 'control'), { headers: bearer(first) });
+    renewed.send({ type: 'auth', token: issueToken(gateway) });
+    const ack = await renewed.message(0);
     expect(ack['type']).toBe('auth_ok');
     expect(JSON.stringify(ack)).not.toContain('.unsigned');
-    await new Promise((resolve) => setTimeout(resolve, 500)); // past the first token's lifetime
-    socket.send({ after: 'expiry of the first token' });
-    expect(await socket.message(1)).toMatchObject({ type: 'echo', seq: 1 });
-    expect(gateway.stats().ws).toMatchObject({ renewals: 1, open: 1 });
 
-    socket.send({ type: 'auth', token: 'forged' });
-    expect((await socket.closed).code).toBe(4401);
+    gateway.authority.expireAccessToken(first); // only the token both connections opened with
+    renewed.send({ after: 'expiry of the first token' });
+    control.send({ after: 'expiry of the first token' });
+    expect(await renewed.message(1)).toMatchObject({ type: 'echo', seq: 1 });
+    expect(await control.closed).toEqual({ code: 4401, reason: 'token expired' });
+    expect(gateway.stats().ws).toMatchObject({ renewals: 1, open: 1, closed: { 4401: 1 } });
+
+    renewed.send({ type: 'auth', token: 'forged' });
+    expect((await renewed.closed).code).toBe(4401);
+  });
+
+  it('a renewal resets the expiry timer to the new token', async () => {
+    await start({ accessTokenTtlSeconds: 0.2 });
+    const short = await connect(streamUrl(gateway, 'short'), { headers: bearer(issueToken(gateway)) });
+    gateway.authority.accessTokenTtlSeconds = 3600;
+    const renewed = await connect(streamUrl(gateway, 'long'), { headers: bearer(issueToken(gateway)) });
+    gateway.authority.accessTokenTtlSeconds = 0.2;
+    renewed.send({ type: 'auth', token: issueToken(gateway) }); // a short-lived token replaces the long one
+    expect((await renewed.closed).code).toBe(4401);
+    expect((await short.closed).code).toBe(4401);
   });
 
   it('forbidSession(): its streams close with 4403 and new upgrades get 403', async () => {

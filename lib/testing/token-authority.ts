@@ -76,6 +76,12 @@ export class TokenAuthority {
     for (const entry of this.accessTokens.values()) entry.expiresAt = 0;
   }
 
+  /** This one access token expires now (the others keep their lifetime). */
+  expireAccessToken(token: string): void {
+    const entry = this.accessTokens.get(token);
+    if (entry) entry.expiresAt = 0;
+  }
+
   /** Every refresh token issued so far is rejected from now on (`invalid_grant`). */
   revokeRefreshTokens(): void {
     this.refreshTokens.clear();
