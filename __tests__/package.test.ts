@@ -11,7 +11,7 @@ beforeAll(() => {
   if (!existsSync(path.join(root, 'dist/cjs/index.js'))) run(process.execPath, ['scripts/build.mjs']);
 }, 120_000);
 
-const entries = ['axios-ws-auth'];
+const entries = ['axios-ws-auth', 'axios-ws-auth/testing'];
 
 describe('the built package', () => {
   it.each(entries)('%s: require and import expose the same classes', (entry) => {

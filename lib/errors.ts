@@ -18,6 +18,7 @@ export type AuthErrorCode =
   | 'QUEUE_FULL'
   | 'SEND_TIMEOUT'
   | 'NOT_REPLAYABLE'
+  | 'GATEWAY_PROTOCOL'
   | 'ABORTED';
 
 export interface AuthErrorOptions {

@@ -16,3 +16,7 @@ export { MemoryTokenStore, FileTokenStore } from './auth/token-store';
 export type { TokenStore, FileTokenStoreOptions } from './auth/token-store';
 export { AuthError, TokenRequestError, ConfigError, ChannelClosedError, QueueFullError } from './errors';
 export type { AuthErrorCode, AuthErrorOptions, TokenRequestErrorOptions } from './errors';
+export * from './http';
+export * from './ws';
+export * from './gateway';
+export * from './config';

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'eventemitter3';
 import { AuthError, TokenRequestError, safeCause } from '../errors';
+import { authOptionsFromConfig } from '../config/auth-options';
+import type { GatewayConfig, GatewaySection } from '../config/types';
 import { MetricsRecorder, type AuthMetrics } from './metrics';
-import { normalizeOptions, type AuthManagerOptions, type NormalizedOptions } from './options';
+import { normalizeOptions, type AuthManagerOptions, type CommonAuthOptions, type NormalizedOptions } from './options';
 import { TokenEndpoint } from './token-endpoint';
 import { fingerprint, toTokenSet, type TokenSet } from './token-set';
 
@@ -73,6 +75,11 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     super();
     this.config = normalizeOptions(options);
     this.endpoint = this.config.endpoint && new TokenEndpoint(this.config.endpoint);
+  }
+
+  /** A manager from what `loadConfig()` returns, or its `gateway` section; `overrides` adds logger, timeouts… */
+  static fromConfig(config: GatewayConfig | GatewaySection, overrides?: CommonAuthOptions): AuthManager {
+    return new AuthManager(authOptionsFromConfig(config, overrides));
   }
 
   /** A valid access token: authenticates lazily, waits for an in-flight refresh, refreshes near expiry. */

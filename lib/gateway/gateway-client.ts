@@ -1,0 +1,178 @@
+import axios, { type AxiosInstance } from 'axios';
+import { AuthManager } from '../auth/auth-manager';
+import type { CommonAuthOptions } from '../auth/options';
+import type { GatewayConfig, GatewaySection } from '../config/types';
+import { AuthError, ConfigError, safeCause } from '../errors';
+import { attachAuth } from '../http/attach-auth';
+import type { AttachAuthOptions, DetachAuth } from '../http/types';
+import type { SessionChannelOptions } from '../ws/options';
+import { SessionChannel } from '../ws/session-channel';
+
+/** The gateway's paths; `:id` stands for the session id. */
+export interface GatewayPaths {
+  /** Default `/api/v1/sessions` (`POST` → 201 `{ session_id, ws_url }`). */
+  sessions: string;
+  /** Default `/api/v1/sessions/:id/metrics`. */
+  sessionMetrics: string;
+  /** Default `/api/v1/health`. */
+  health: string;
+  /** Default `/api/v1/sessions/:id/stream` (WebSocket). */
+  stream: string;
+}
+
+export const defaultGatewayPaths: GatewayPaths = {
+  sessions: '/api/v1/sessions',
+  sessionMetrics: '/api/v1/sessions/:id/metrics',
+  health: '/api/v1/health',
+  stream: '/api/v1/sessions/:id/stream',
+};
+
+/** Options of a `GatewayClient`. */
+export interface GatewayClientOptions {
+  /** The gateway's HTTP origin (`https://gateway.example.com`); the client adds the paths. */
+  baseUrl: string;
+  /** The gateway's WebSocket origin. Default: `baseUrl` with `ws:`/`wss:`. */
+  wsUrl?: string;
+  auth: AuthManager;
+  /** Bring your own axios instance (its `baseURL` is left alone); it gets `attachAuth`. */
+  http?: AxiosInstance;
+  paths?: Partial<GatewayPaths>;
+  /** HTTP timeout of the client's own instance. Default 10 000 ms. */
+  timeoutMs?: number;
+  /** Passed to `attachAuth` (default origins: `baseUrl`'s). */
+  attach?: AttachAuthOptions;
+  /** Defaults for every channel `openSession()` makes. */
+  channel?: Omit<SessionChannelOptions, 'url' | 'auth'>;
+}
+
+/** A session as `createSession()` returns it: the gateway's fields, `session_id`/`ws_url` renamed. */
+export interface GatewaySession {
+  sessionId: string;
+  /** The session's own stream URL, when the gateway gave one. */
+  wsUrl?: string;
+  [field: string]: unknown;
+}
+
+/** What `testConnection()` reports. It never throws. */
+export interface ConnectionReport {
+  ok: boolean;
+  /** HTTP status of the health check; absent on a network error. */
+  status?: number;
+  latencyMs: number;
+  /** The gateway accepted our credentials. */
+  authenticated: boolean;
+  error?: string;
+}
+
+/** HTTP calls and WebSocket sessions of one gateway, all through one `AuthManager`. */
+export class GatewayClient {
+  readonly auth: AuthManager;
+  readonly http: AxiosInstance;
+  private readonly paths: GatewayPaths;
+  private readonly baseUrl: URL;
+  private readonly wsUrl: URL;
+  private readonly detach: DetachAuth;
+  private readonly sessionUrls = new Map<string, string>();
+  private readonly channels = new Set<SessionChannel>();
+  /** Set by `fromConfig`, which made the manager and so stops its timers on `close()`. */
+  private ownsAuth = false;
+
+  constructor(private readonly options: GatewayClientOptions) {
+    if (!(options?.auth instanceof AuthManager)) throw new ConfigError('GatewayClient: options.auth must be an AuthManager', { key: 'auth' });
+    this.baseUrl = parseOrigin(options.baseUrl, 'baseUrl', ['http:', 'https:']);
+    this.wsUrl = parseOrigin(options.wsUrl ?? options.baseUrl.replace(/^http/, 'ws'), 'wsUrl', ['ws:', 'wss:']);
+    this.auth = options.auth;
+    this.paths = { ...defaultGatewayPaths, ...options.paths };
+    this.http = options.http ?? axios.create({ baseURL: this.baseUrl.href, timeout: options.timeoutMs ?? 10_000 });
+    this.detach = attachAuth(this.http, this.auth, { origins: [this.baseUrl.origin], ...options.attach });
+  }
+
+  /** A client from what `loadConfig()` returns (its `base_url` and `ws_url`). */
+  static fromConfig(config: GatewayConfig | GatewaySection, overrides: Omit<GatewayClientOptions, 'baseUrl' | 'auth'> & { authOptions?: CommonAuthOptions } = {}): GatewayClient {
+    const gateway = 'gateway' in config ? config.gateway : config;
+    if (!gateway.baseUrl) throw new ConfigError('gateway.base_url is required to build a GatewayClient', { key: 'gateway.base_url' });
+    const { authOptions, ...rest } = overrides;
+    const auth = AuthManager.fromConfig(gateway, authOptions);
+    const client = new GatewayClient({ ...rest, baseUrl: gateway.baseUrl, ...(gateway.wsUrl !== undefined && { wsUrl: gateway.wsUrl }), auth });
+    client.ownsAuth = true;
+    return client;
+  }
+
+  /** `POST` sessions → `{ sessionId, wsUrl?, … }`. */
+  async createSession(params: Record<string, unknown> = {}): Promise<GatewaySession> {
+    const { data } = await this.http.post<unknown>(this.url(this.paths.sessions), params);
+    const { session_id: sessionId, ws_url: wsUrl, ...rest } = (data ?? {}) as Record<string, unknown>;
+    if (typeof sessionId !== 'string' || sessionId === '') {
+      throw new AuthError('the gateway answered createSession without a session_id', { code: 'GATEWAY_PROTOCOL' });
+    }
+    if (typeof wsUrl === 'string') this.sessionUrls.set(sessionId, wsUrl);
+    return { ...rest, sessionId, ...(typeof wsUrl === 'string' && { wsUrl }) };
+  }
+
+  /** `GET` a session's metrics (the gateway's JSON as is). */
+  async getSessionMetrics(sessionId: string): Promise<Record<string, unknown>> {
+    const { data } = await this.http.get<Record<string, unknown>>(this.url(this.paths.sessionMetrics, sessionId));
+    return data;
+  }
+
+  /** Health check with credentials. Never throws: failures are in the report. */
+  async testConnection(): Promise<ConnectionReport> {
+    const started = performance.now();
+    const latency = () => Math.round((performance.now() - started) * 100) / 100;
+    try {
+      const response = await this.http.get(this.url(this.paths.health));
+      return { ok: true, status: response.status, latencyMs: latency(), authenticated: true };
+    } catch (error) {
+      // A 401 here has already been through one refresh and replay.
+      const status = (error as { response?: { status?: number } }).response?.status;
+      return { ok: false, ...(status !== undefined && { status }), latencyMs: latency(), authenticated: false, error: safeCause(error).message };
+    }
+  }
+
+  /**
+   * A channel for the session's stream, not yet connected (call `connect()`):
+   * the session's own `ws_url` when the gateway gave one, else `wsUrl` + the stream path.
+   */
+  openSession(sessionId: string, options: Omit<SessionChannelOptions, 'url' | 'auth'> = {}): SessionChannel {
+    const url = this.streamUrl(sessionId);
+    const channel = new SessionChannel({ ...this.options.channel, ...options, url, auth: this.auth });
+    this.channels.add(channel);
+    channel.once('close', () => this.channels.delete(channel));
+    return channel;
+  }
+
+  /** Closes every channel this client opened and removes the interceptors. */
+  async close(): Promise<void> {
+    await Promise.all([...this.channels].map((channel) => channel.close()));
+    this.detach();
+    if (this.ownsAuth) this.auth.close();
+  }
+
+  private streamUrl(sessionId: string): string {
+    const given = this.sessionUrls.get(sessionId);
+    const url = new URL(given ?? this.url(this.paths.stream, sessionId), this.wsUrl);
+    // Credentials go only to the gateway's own WebSocket origin, whatever a session answer says.
+    if (url.origin !== this.wsUrl.origin) {
+      throw new ConfigError(`the session's ws_url points to ${url.origin}, not the gateway's ${this.wsUrl.origin}; refusing to send credentials there`, { key: 'ws_url' });
+    }
+    return url.href;
+  }
+
+  private url(template: string, sessionId?: string): string {
+    const path = sessionId === undefined ? template : template.replace(':id', encodeURIComponent(sessionId));
+    return new URL(path, this.baseUrl).href;
+  }
+}
+
+function parseOrigin(value: unknown, key: string, protocols: string[]): URL {
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || !protocols.includes(url.protocol)) {
+    throw new ConfigError(`GatewayClient: options.${key} must be an absolute ${protocols.map((p) => `${p}//`).join(' or ')} URL`, { key });
+  }
+  return url;
+}
