@@ -1,0 +1,125 @@
+// Markdown tables from the results object: one table per scenario, a row per
+// contender, figures printed as measured; then the DESIGN.md §4 targets for
+// axios-ws-auth with met / missed.
+
+const dash = '—';
+
+function table(headers, rows) {
+  const line = (cells) => `| ${cells.map((cell) => String(cell ?? dash)).join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function label(row) {
+  return row.label ?? row.contender;
+}
+
+function skippedCells(row, width) {
+  const reason = row.unavailable ?? (row.error ? `error: ${row.error}` : dash);
+  return [label(row), reason, ...Array(width - 2).fill(dash)];
+}
+
+function reasons(map) {
+  const entries = Object.entries(map ?? {});
+  return entries.length ? entries.map(([reason, n]) => `${n}× ${reason}`).join(', ') : dash;
+}
+
+function overheadTable({ settings, rows }) {
+  const headers = ['contender', 'req/s (median)', 'ratio to bare (median, min–max)', 'client CPU µs/req', 'CPU ratio to bare', 'failed'];
+  const body = rows.map((row) =>
+    row.unavailable || row.error
+      ? skippedCells(row, headers.length)
+      : [label(row), row.medianRps, `${row.ratioToBare} (${row.minRatio}–${row.maxRatio})`, row.cpuUsPerRequest, row.cpuRatioToBare, row.failed],
+  );
+  return `### (a) Overhead — static valid token; ${settings.rounds} rounds, each contender paired with bare axios (order alternating), ${settings.requests} requests per run, concurrency ${settings.concurrency}\n\n${table(headers, body)}`;
+}
+
+function stormTable({ settings, rows }) {
+  const headers = ['contender', 'requests', 'token requests (refused)', 'failed', 'time to settle (ms)', 'sent with expired token', 'failure reasons'];
+  const body = rows.map((row) =>
+    row.unavailable || row.error
+      ? [label(row), row.size, row.unavailable ?? `error: ${row.error}`, ...Array(headers.length - 3).fill(dash)]
+      : [label(row), row.size, `${row.tokenRequests} (${row.tokenRequestsRefused})`, row.failed, row.settleMs, row.expiredTokenRequests, reasons(row.failureReasons)],
+  );
+  return `### (b) Refresh storm — N concurrent requests on a token the server just expired (socket pool ${settings.maxSockets})\n\n${table(headers, body)}`;
+}
+
+function rollingTable({ settings, rows }) {
+  const headers = ['contender', 'requests', 'token requests (refused)', 'ideal (leeway)', 'failed', 'p50 ms', 'p99 ms', 'sent with expired token', 'failure reasons'];
+  const body = rows.map((row) =>
+    row.unavailable || row.error
+      ? skippedCells(row, headers.length)
+      : [
+          label(row),
+          row.requests,
+          `${row.tokenRequests} (${row.tokenRequestsRefused})`,
+          `${row.ideal ?? 'none: leeway ≥ lifetime'} (${row.leewayMs} ms)`,
+          row.failed,
+          row.p50Ms,
+          row.p99Ms,
+          row.expiredTokenRequests,
+          reasons(row.failureReasons),
+        ],
+  );
+  return `### (c) Rolling expiry — token lifetime ${settings.ttlSeconds} s, ${settings.durationMs / 1000} s of load, concurrency ${settings.concurrency}\n\n${table(headers, body)}`;
+}
+
+function websocketTable({ settings, rows }) {
+  const headers = ['contender', 'channels', 'token requests', 'upgrades refused', 'all back', 'time until all back (ms)', 'queued msgs lost', 'duplicated', 'send rejected'];
+  const body = rows.map((row) =>
+    row.unavailable || row.error
+      ? skippedCells(row, headers.length)
+      : [label(row), row.channels, row.tokenRequests, row.rejectedUpgrades, row.allBack ? `yes (${row.reconnected})` : `no (${row.reconnected})`, row.backMs, row.lost, row.duplicated, row.sendRejected],
+  );
+  return `### (d) WebSocket — ${settings.channels} channels on one AuthManager, all closed with 4401 at once\n\n${table(headers, body)}`;
+}
+
+function memoryTable({ settings, rows }) {
+  const headers = ['contender', 'requests', 'heap before (MB)', 'heap after (MB)', 'growth (MB)', 'bytes/request', 'failed'];
+  const body = rows.map((row) =>
+    row.unavailable || row.error
+      ? skippedCells(row, headers.length)
+      : [label(row), row.requests, row.heapBeforeMb, row.heapAfterMb, row.growthMb, row.growthBytesPerRequest, row.failed],
+  );
+  return `### (e) Memory — heap after full GC, before/after the requests (concurrency ${settings.concurrency})\n\n${table(headers, body)}`;
+}
+
+const ours = (scenario, predicate = () => true) => scenario?.rows.find((row) => row.contender === 'axios-ws-auth' && !row.unavailable && !row.error && predicate(row));
+
+/** DESIGN.md §4, checked against the figures of this run. */
+export function targets(results) {
+  const checks = [];
+  const add = (figure, target, measured, met) => checks.push({ figure, target, measured, met });
+  const o = ours(results.overhead);
+  if (o) add('overhead: throughput ratio to bare', '≥ 0.97', o.ratioToBare, o.ratioToBare >= 0.97);
+  for (const row of results.storm?.rows.filter((r) => r.contender === 'axios-ws-auth' && !r.unavailable && !r.error) ?? []) {
+    add(`storm ${row.size}: token requests, failed`, '1, 0', `${row.tokenRequests}, ${row.failed}`, row.tokenRequests === 1 && row.failed === 0);
+  }
+  const r = ours(results.rolling);
+  if (r) {
+    add('rolling: token requests ≤ ideal + 1', `≤ ${r.ideal === undefined ? '?' : round1(r.ideal + 1)}`, r.tokenRequests, r.ideal !== undefined && r.tokenRequests <= r.ideal + 1);
+    add('rolling: failed, sent with expired token', '0, 0', `${r.failed}, ${r.expiredTokenRequests}`, r.failed === 0 && r.expiredTokenRequests === 0);
+  }
+  const w = ours(results.websocket);
+  if (w) {
+    add('ws: token requests, all back, lost, duplicated', '1, yes, 0, 0', `${w.tokenRequests}, ${w.allBack ? 'yes' : 'no'}, ${w.lost}, ${w.duplicated}`, w.tokenRequests === 1 && w.allBack && w.lost === 0 && w.duplicated === 0);
+  }
+  const m = ours(results.memory);
+  if (m) add(`memory: heap growth after ${m.requests} requests`, '≈ 0 (< 1 MB)', `${m.growthMb} MB`, m.growthMb < 1);
+  return checks;
+}
+
+const round1 = (value) => Math.round(value * 10) / 10;
+
+export function renderMarkdown(results) {
+  const sections = [];
+  if (results.overhead) sections.push(overheadTable(results.overhead));
+  if (results.storm) sections.push(stormTable(results.storm));
+  if (results.rolling) sections.push(rollingTable(results.rolling));
+  if (results.websocket) sections.push(websocketTable(results.websocket));
+  if (results.memory) sections.push(memoryTable(results.memory));
+  const checks = targets(results);
+  if (checks.length) {
+    sections.push(`### DESIGN.md §4 targets (axios-ws-auth)\n\n${table(['figure', 'target', 'measured', 'met'], checks.map((c) => [c.figure, c.target, c.measured, c.met ? 'yes' : '**no**']))}`);
+  }
+  return sections.join('\n\n');
+}

@@ -1,0 +1,73 @@
+// (a) Overhead: a fixed number of requests with a static, valid token,
+// contender against bare axios in adjacent pairs (same background load),
+// the order inside each pair alternating round by round. Each round gives a
+// ratio contender/bare; the median over rounds is reported. Client CPU per
+// request is reported beside it: on a shared 2-core machine it is the
+// steadier figure.
+import { performance } from 'node:perf_hooks';
+import { median, round, runCount } from '../lib/load.mjs';
+import { splitAvailable } from '../lib/harness.mjs';
+
+export async function overhead(server, definitions, { rounds, requests, concurrency }) {
+  await server.reset({ ttlSeconds: 3600 });
+  const { available, skipped } = splitAvailable(definitions);
+  const live = [];
+  try {
+    for (const definition of available) {
+      const contender = definition.create({ origin: server.origin, tokenUrl: server.tokenUrl, maxSockets: concurrency });
+      live.push({ definition, contender, rps: [], cpuUs: [], ratios: [], cpuRatios: [], failed: 0 });
+      await contender.login();
+    }
+    // One warm-up pass per contender (JIT, sockets), not recorded.
+    for (const entry of live) await runCount(entry.contender.instance, { total: Math.min(requests, 500), concurrency });
+    await server.mark();
+    const bare = live.find((entry) => entry.definition.id === 'bare');
+    const measure = async (entry) => {
+      const cpuBefore = process.cpuUsage();
+      const startedAt = performance.now();
+      const result = await runCount(entry.contender.instance, { total: requests, concurrency });
+      const elapsed = performance.now() - startedAt;
+      const cpu = process.cpuUsage(cpuBefore);
+      entry.failed += result.failed;
+      const figures = { rps: (requests / elapsed) * 1000, cpuUs: (cpu.user + cpu.system) / requests };
+      entry.rps.push(figures.rps);
+      entry.cpuUs.push(figures.cpuUs);
+      return figures;
+    };
+    for (let r = 0; r < rounds; r++) {
+      for (const entry of live) {
+        if (entry === bare || !bare) continue;
+        const pair = r % 2 === 0 ? [bare, entry] : [entry, bare];
+        const first = await measure(pair[0]);
+        const second = await measure(pair[1]);
+        const [base, own] = r % 2 === 0 ? [first, second] : [second, first];
+        entry.ratios.push(own.rps / base.rps);
+        entry.cpuRatios.push(base.cpuUs / own.cpuUs);
+      }
+    }
+    if (bare) {
+      bare.ratios.push(1);
+      bare.cpuRatios.push(1);
+    }
+  } finally {
+    for (const entry of live) entry.contender.close();
+  }
+  const serverStats = await server.stats();
+  const rows = live.map((entry) => ({
+    contender: entry.definition.id,
+    label: entry.definition.label,
+    medianRps: round(median(entry.rps), 0),
+    ratioToBare: round(median(entry.ratios), 3),
+    minRatio: round(Math.min(...entry.ratios), 3),
+    maxRatio: round(Math.max(...entry.ratios), 3),
+    cpuUsPerRequest: round(median(entry.cpuUs), 0),
+    cpuRatioToBare: round(median(entry.cpuRatios), 3),
+    failed: entry.failed,
+    rpsPerRound: entry.rps.map((value) => round(value, 0)),
+  }));
+  return {
+    settings: { rounds, requests, concurrency },
+    server: { requests: serverStats.api.requests, unauthorized: serverStats.api.unauthorized, tokenRequests: serverStats.token.tokenRequests },
+    rows: [...rows, ...skipped],
+  };
+}
