@@ -31,17 +31,20 @@ describe('startTestGateway: WebSocket streams', () => {
     expect(gateway.stats().ws).toMatchObject({ open: 1, opened: 2, closed: { 1000: 1 }, messagesReceived: 3, messagesSent: 4 });
   });
 
-  it('takes the token from the access_token query parameter, the bearer subprotocol or the API-key header', async () => {
+  it('takes the token from the access_token query parameter, the access_token/bearer subprotocol or the API-key header', async () => {
     await start();
     const token = issueToken(gateway);
     const byQuery = await connect(`${streamUrl(gateway, 'q')}?access_token=${encodeURIComponent(token)}`);
-    const byProtocol = await connect(streamUrl(gateway, 'p'), { protocols: ['bearer', token] });
-    expect(byProtocol.ws.protocol).toBe('bearer');
+    const byProtocol = await connect(streamUrl(gateway, 'p'), { protocols: ['access_token', token, 'json'] });
+    expect(byProtocol.ws.protocol).toBe('access_token');
+    const byBearerProtocol = await connect(streamUrl(gateway, 'b'), { protocols: ['bearer', token] });
+    expect(byBearerProtocol.ws.protocol).toBe('bearer');
     const byKey = await connect(streamUrl(gateway, 'k'), { headers: { 'X-API-Key': 'test-api-key' } });
     for (const socket of [byQuery, byProtocol, byKey]) socket.send({ ping: true });
     await Promise.all([byQuery.message(0), byProtocol.message(0), byKey.message(0)]);
     expect(gateway.sessionStats('k')?.owner).toBe('api-client');
-    expect(gateway.stats().ws.opened).toBe(3);
+    expect(gateway.stats().ws.opened).toBe(4);
+    expect((await refusedStatus(streamUrl(gateway, 'p'), { protocols: ['access_token', 'forged'] })).status).toBe(401);
   });
 
   it('refuses upgrades: 401 for a missing, unknown or expired token, 403 for a foreign session, 404 elsewhere', async () => {

@@ -8,7 +8,7 @@ export type { TestGateway, TestGatewayOptions } from './test-gateway';
 export type { TestGatewayStats, SessionStats } from './gateway-state';
 export type { TestGatewayPaths } from './routes';
 export { defaultPaths } from './routes';
-export { BEARER_SUBPROTOCOL, CLOSE_TOKEN_EXPIRED, CLOSE_FORBIDDEN } from './ws-streams';
+export { TOKEN_SUBPROTOCOLS, CLOSE_TOKEN_EXPIRED, CLOSE_FORBIDDEN } from './ws-streams';
 export { TokenAuthority } from './token-authority';
 export type { TokenAuthorityOptions, TokenStats } from './token-authority';
 export { mockTokenEndpoint } from './mock-token-endpoint';

@@ -11,10 +11,11 @@ export const CLOSE_TOKEN_EXPIRED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 
 /**
- * Subprotocol marker for browsers, which cannot set headers: the client offers
- * `['bearer', <token>]`; the server selects `bearer` (never echoes the token).
+ * Subprotocol markers for browsers, which cannot set headers: the client offers
+ * `['access_token', <token>]` (SessionChannel's `tokenTransport: 'subprotocol'`)
+ * or `['bearer', <token>]`; the server selects the marker, never the token.
  */
-export const BEARER_SUBPROTOCOL = 'bearer';
+export const TOKEN_SUBPROTOCOLS: readonly string[] = ['access_token', 'bearer'];
 
 interface Connection {
   socket: WebSocket;
@@ -174,15 +175,15 @@ function refuse(state: GatewayState, socket: Duplex, status: number, headers: Re
   socket.end(`${lines.join('\r\n')}\r\n\r\n`);
 }
 
-/** The token offered as `Sec-WebSocket-Protocol: bearer, <token>`. */
+/** The token offered as `Sec-WebSocket-Protocol: access_token, <token>` (or `bearer, <token>`). */
 function protocolToken(request: IncomingMessage): string | undefined {
   const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((entry) => entry.trim());
-  const marker = offered.findIndex((entry) => entry.toLowerCase() === BEARER_SUBPROTOCOL);
+  const marker = offered.findIndex((entry) => TOKEN_SUBPROTOCOLS.includes(entry.toLowerCase()));
   return marker === -1 ? undefined : offered[marker + 1];
 }
 
 function selectProtocol(protocols: Set<string>): string | false {
-  for (const protocol of protocols) if (protocol.toLowerCase() === BEARER_SUBPROTOCOL) return protocol;
+  for (const protocol of protocols) if (TOKEN_SUBPROTOCOLS.includes(protocol.toLowerCase())) return protocol;
   const [first] = protocols;
   return first ?? false;
 }
