@@ -113,7 +113,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       else answer();
     });
   });
-  server.keepAliveTimeout = 1000;
+  // Long enough that the token client's pooled socket survives a storm's build-up (close() ends every connection).
+  server.keepAliveTimeout = 10_000;
   // 1 000+ simultaneous connects overflow the default backlog of 511.
   await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
   const { port } = server.address() as AddressInfo;
