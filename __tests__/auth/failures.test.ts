@@ -127,6 +127,23 @@ describe('AuthManager expiry', () => {
     expect(await auth.getAccessToken()).not.toBe(first);
   });
 
+  it('autoRefresh keeps trying after failed refreshes', async () => {
+    server = await startTokenServer({ accessTokenTtlSeconds: 1 });
+    const auth = new AuthManager(passwordOptions(server.tokenUrl, { autoRefresh: true, retryDelayMs: 20, maxRetryDelayMs: 40 }));
+    try {
+      const failures: number[] = [];
+      auth.on('refreshFailed', (event) => failures.push(event.retryAt));
+      const refreshed = new Promise<void>((resolve) => auth.once('refreshed', () => resolve()));
+      await auth.getAccessToken();
+      server.authority.failTokenRequests(3, 503);
+      await refreshed;
+      expect(failures).toHaveLength(3);
+      expect(server.authority.stats()).toMatchObject({ tokenRequests: 5, grants: { password: 1, refresh_token: 1 } });
+    } finally {
+      auth.close();
+    }
+  });
+
   it('the autoRefresh timer is unref\'d', async () => {
     const spy = jest.spyOn(global, 'setTimeout');
     const auth = new AuthManager({ grant: async () => ({ access_token: 'a', token_type: 'Bearer', expires_in: 3600 }), autoRefresh: true });

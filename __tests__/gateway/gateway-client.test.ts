@@ -45,7 +45,7 @@ describe('GatewayClient against the embedded gateway', () => {
     const streams = sessions.map((session) => client.openSession(session.sessionId));
     channels.push(...streams);
     await Promise.all(streams.map((channel) => channel.connect()));
-    const reopened = Promise.all(streams.map((channel) => new Promise((resolve) => channel.once('open', resolve))));
+    const reopened = Promise.all(streams.map((channel) => new Promise<void>((resolve) => channel.once('open', () => resolve()))));
     gateway.expireAccessTokens(); // HTTP answers 401 and every stream is closed with 4401
     const metrics = await Promise.all(sessions.map((session) => client.getSessionMetrics(session.sessionId)));
     await reopened;

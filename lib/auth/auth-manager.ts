@@ -302,7 +302,9 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     // setTimeout overflows past 2^31-1 ms; a long-lived token is simply re-checked then.
     this.autoRefreshTimer = setTimeout(() => {
       this.autoRefreshTimer = undefined;
-      this.startFlight('refresh').catch(() => undefined); // failures surface as events and reschedule
+      // The timer is already set past any backoff (a failure reschedules it), and a timer may fire
+      // a millisecond before the wall clock agrees; a gate check here could end autoRefresh for good.
+      this.startFlight('refresh', { ignoreBackoff: true }).catch(() => undefined); // failures surface as events and reschedule
     }, Math.min(Math.max(0, delayMs), 2 ** 31 - 1));
     this.autoRefreshTimer.unref();
   }

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { TokenRequestError, safeCause } from '../errors';
 
@@ -11,6 +13,11 @@ export interface TokenEndpointOptions {
   clientAuth: ClientAuthMethod;
   timeoutMs: number;
 }
+
+// Agents of our own: Node's global agent closes a socket idle for 5 s, which a
+// slow connect under load turns into a bogus timeout; `timeoutMs` is the limit.
+const httpAgent = new http.Agent({ keepAlive: true });
+const httpsAgent = new https.Agent({ keepAlive: true });
 
 /**
  * Posts RFC 6749 form-encoded grants to the token endpoint on an axios
@@ -28,6 +35,8 @@ export class TokenEndpoint {
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
       maxRedirects: 0,
+      httpAgent,
+      httpsAgent,
     });
   }
 

@@ -9,10 +9,10 @@ import './axios-augmentation';
 
 /**
  * How many times a request has been replayed. It must survive axios's
- * `mergeConfig` (a replay is a new config object), which keeps enumerable
- * symbol keys; a symbol keeps it out of the public types and clear of user keys.
+ * `mergeConfig` (a replay is a new config object): every axios 1.x keeps
+ * unknown string keys, while symbol keys survive only from 1.19 on.
  */
-const REPLAYS = Symbol('axios-ws-auth:replays');
+const REPLAYS = 'axiosWsAuthReplays';
 
 /** The token a request carried: a string for a Bearer token, `null` for a header with nothing to refresh (API key). */
 type CarriedToken = string | null;
