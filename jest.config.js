@@ -5,4 +5,9 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
+  // The README's examples import the package by name; tests run them against the source.
+  moduleNameMapper: {
+    '^axios-ws-auth$': '<rootDir>/lib/index.ts',
+    '^axios-ws-auth/testing$': '<rootDir>/lib/testing/index.ts',
+  },
 };

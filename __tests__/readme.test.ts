@@ -14,8 +14,10 @@ describe('README examples', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('has examples', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(1);
+  it('has examples, and its jest fixture example is a test of this suite, verbatim', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    const fixture = readFileSync(path.join(__dirname, 'readme-fixture.test.ts'), 'utf8').split('\n').slice(1).join('\n');
+    expect(blocks).toContain(fixture);
   });
 
   it('every ts example compiles under strict settings', () => {
