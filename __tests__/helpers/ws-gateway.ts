@@ -129,8 +129,8 @@ export class WsGateway {
       if (!connection.silent) socket.pong(data);
     });
     socket.on('message', (raw) => {
-      const message = JSON.parse(raw.toString()) as { type?: unknown; token?: unknown };
-      if (message.type === 'auth' && typeof message.token === 'string') {
+      const message = parseJson(raw.toString());
+      if (typeof message === 'object' && message.type === 'auth' && typeof message.token === 'string') {
         if (this.options.authority.check(message.token) !== 'valid') return socket.close(4401, 'renewal token invalid');
         connection.token = message.token;
         connection.renewals++;
@@ -160,6 +160,15 @@ function presentedToken(request: http.IncomingMessage): { token: string; transpo
   const protocols = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((value) => value.trim());
   if (protocols[0] === 'access_token' && protocols[1]) return { token: protocols[1], transport: 'subprotocol' };
   return undefined;
+}
+
+/** JSON messages as objects; anything else as its text. */
+function parseJson(text: string): { type?: unknown; token?: unknown } | string {
+  try {
+    return JSON.parse(text) as { type?: unknown; token?: unknown };
+  } catch {
+    return text;
+  }
 }
 
 /** Starts a gateway on 127.0.0.1, port 0. */

@@ -75,6 +75,20 @@ describe('SessionChannel re-authentication (real ws gateway + token server)', ()
     await expect(channel.send('late')).rejects.toBeInstanceOf(ChannelClosedError);
   });
 
+  it('after a stable connection drops, an upgrade refusing the fresh token too still ends with authFailed', async () => {
+    fx = await startWsFixture();
+    const channel = fx.channel(fx.manager(), { reconnect: { initialDelayMs: 5, maxDelayMs: 10, stableAfterMs: 50 } });
+    await channel.connect();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // stable by now
+    fx.gateway.refuseUpgrades(401);
+    const failed = nextEvent(channel, 'authFailed');
+    fx.gateway.closeAll(1012);
+    await failed;
+    expect(fx.gateway.upgrades).toEqual([101, 401, 401]);
+    expect(fx.tokens.authority.stats().tokenRequests).toBe(2);
+    expect(channel.state).toBe('closed');
+  });
+
   it('4403 on an open connection ends the channel with error; later sends reject', async () => {
     fx = await startWsFixture();
     const channel = fx.channel(fx.manager());
@@ -122,7 +136,7 @@ describe('SessionChannel re-authentication (real ws gateway + token server)', ()
     fx.tokens.authority.failTokenRequests(2, 503);
     fx.tokens.authority.expireAccessTokens();
 
-    await waitFor(() => fx.gateway.openConnections().length === 1 && fx.gateway.connections.length === 2, 'the reconnect');
+    await waitFor(() => channel.state === 'open' && fx.gateway.openConnections().length === 1 && fx.gateway.connections.length === 2, 'the reconnect');
     expect(drops[0]!.reason).toBe('unauthorized (close 4401)');
     const tokenWaits = drops.filter((event) => event.reason === 'token unavailable');
     expect(tokenWaits.length).toBeGreaterThanOrEqual(1);

@@ -187,10 +187,20 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
 
   private onDrop(code: number, reason: string, httpStatus: number | undefined): void {
     const openedWithToken = this.currentState === 'open';
+    // Stability belongs to the connection that just ended; an upgrade that failed was never stable.
+    const wasStable = this.stable;
+    this.stable = false;
     this.releaseSocket();
     if (this.heartbeatTimedOut) return this.scheduleReconnect('heartbeat timeout');
-    const { outcome, minDelayMs } = normalizeDecision(this.options.classifyClose(code, httpStatus ?? reason));
     const cause = httpStatus === undefined ? `close ${code}` : `http ${httpStatus}`;
+    let decision;
+    try {
+      decision = normalizeDecision(this.options.classifyClose(code, httpStatus ?? reason));
+    } catch (error) {
+      const failure = new ChannelClosedError(`classifyClose threw on ${cause}`, { cause: safeCause(error) });
+      return this.finish({ code, reason, initiator: 'failure', error: failure });
+    }
+    const { outcome, minDelayMs } = decision;
     switch (outcome) {
       case 'done':
         return this.finish({ code, reason, initiator: 'server' });
@@ -199,15 +209,15 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
         return this.finish({ code, reason, initiator: 'failure', error });
       }
       case 'refresh':
-        return void this.refreshAndReconnect(cause, openedWithToken);
+        return void this.refreshAndReconnect(cause, openedWithToken, wasStable);
       case 'reconnect':
         return this.scheduleReconnect(cause, minDelayMs);
     }
   }
 
   /** One shared refresh, then reconnect at once; a fresh token refused again ends the channel. */
-  private async refreshAndReconnect(cause: string, openedWithToken: boolean): Promise<void> {
-    if (this.tokenAfterRefresh && !this.stable) {
+  private async refreshAndReconnect(cause: string, openedWithToken: boolean, wasStable: boolean): Promise<void> {
+    if (this.tokenAfterRefresh && !wasStable) {
       const where = openedWithToken ? 'on the open connection' : 'at the upgrade';
       return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error: new AuthError(`the server rejected a freshly refreshed token ${where} (${cause})`, { code: 'AUTH_FAILED' }) });
     }
@@ -218,7 +228,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     try {
       await this.options.auth.handleUnauthorized(this.tokenUsed);
     } catch (error) {
-      if (generation === this.generation) this.onTokenFailure(error, false);
+      if (generation === this.generation) this.onTokenFailure(error);
       return;
     }
     if (generation !== this.generation) return;
@@ -227,13 +237,11 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   }
 
   /** A retryable token failure backs off like a drop; a permanent one ends the channel. */
-  private onTokenFailure(caught: unknown, counted = true): void {
+  private onTokenFailure(caught: unknown): void {
     const error = caught instanceof AuthError ? caught : new AuthError(`could not get a token: ${safeCause(caught).message}`, { retryable: true, cause: safeCause(caught) });
     if (!error.retryable) {
       return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error });
     }
-    // After a failed refresh the attempt was already counted; the backoff still applies.
-    if (!counted) this.attempt--;
     this.scheduleReconnect('token unavailable', 0, error);
   }
 
@@ -286,8 +294,14 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
       return; // the server will close with 4401 if the old token runs out, and that path refreshes
     }
     if (socket !== this.socket || this.currentState !== 'open' || token === this.tokenUsed) return;
+    let frame: Frame;
+    try {
+      frame = encode(renewOnOpenSocket(token));
+    } catch {
+      return; // a broken renewal builder: the server's 4401 still leads to a refresh and reconnect
+    }
     this.tokenUsed = token;
-    socket.send(encode(renewOnOpenSocket(token)), noop);
+    socket.send(frame, noop);
   }
 
   private async closeSocket(code: number, reason: string): Promise<void> {
