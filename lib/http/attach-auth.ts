@@ -2,6 +2,7 @@ import { CanceledError, type AxiosError } from 'axios';
 import { AuthError } from '../errors';
 import { unlessAborted } from './abortable';
 import { normalizeAttachOptions, type AttachSettings } from './options';
+import { redactCredentials } from './redact';
 import { isReplayableBody } from './request-body';
 import { originOf, requestOrigin } from './request-origin';
 import type { AttachAuthOptions, AuthRequestConfig, AuthSource, AxiosInstanceLike, DetachAuth } from './types';
@@ -14,8 +15,11 @@ import './axios-augmentation';
  */
 const REPLAYS = 'axiosWsAuthReplays';
 
-/** The token a request carried: a string for a Bearer token, `null` for a header with nothing to refresh (API key). */
-type CarriedToken = string | null;
+/** What a request carried: the Bearer token (`null` for a header with nothing to refresh, an API key) and the header names set. */
+interface Carried {
+  token: string | null;
+  headerNames: string[];
+}
 
 /**
  * Installs a request interceptor that adds `auth`'s credentials to requests
@@ -34,34 +38,38 @@ export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceL
   }
   const settings = normalizeAttachOptions(options, instance.defaults.baseURL);
   // Which token each outgoing config carried; a replay is a new config with its own entry.
-  const carried = new WeakMap<object, CarriedToken>();
+  const carried = new WeakMap<object, Carried>();
 
   const requestId = instance.interceptors.request.use(async (config) => {
     if (config.skipAuth === true || !mayReceiveCredentials(config, instance, settings)) return config;
     const headers = await unlessAborted(auth.getAuthHeaders(), config.signal, () => canceled(config));
     setHeaders(config, headers);
-    carried.set(config, bearerToken(headers));
+    carried.set(config, { token: bearerToken(headers), headerNames: Object.keys(headers) });
     return config;
   });
 
   const responseId = instance.interceptors.response.use(null, async (error: unknown) => {
     const config = failedConfig<C>(error);
-    if (!config || !carried.has(config) || !settings.isUnauthorized(error as AxiosError)) throw error;
-    const token = carried.get(config) ?? null;
+    const sent = config && carried.get(config);
+    if (!config || !sent) throw error;
+    // Whatever goes back to the caller goes without the credentials we added.
+    const giveBack = (returned: unknown = error) => redactCredentials(returned, sent.headerNames);
+    if (!settings.isUnauthorized(error as AxiosError)) throw giveBack();
+    const { token } = sent;
     if (token === null) {
       // An API key has nothing to refresh: count the 401, hand it back untouched.
       await auth.handleUnauthorized().catch(() => undefined);
-      throw error;
+      throw giveBack();
     }
     const replays = replayCount(config);
-    if (!wantsRetry(config, settings) || replays >= settings.maxRetries) throw error;
+    if (!wantsRetry(config, settings) || replays >= settings.maxRetries) throw giveBack();
     if (!isReplayableBody(config.data)) {
       // The token is still bad for the next request: refresh in the background.
       auth.handleUnauthorized(token).catch(() => undefined);
-      throw explainNotReplayable(error);
+      throw giveBack(explainNotReplayable(error));
     }
     // Rejects with the manager's own AuthError when authentication failed for good.
-    await unlessAborted(auth.handleUnauthorized(token), config.signal, () => canceled(config));
+    await unlessAborted(auth.handleUnauthorized(token), config.signal, () => giveBack(canceled(config)));
     return instance.request({ ...config, [REPLAYS]: replays + 1 });
   });
 
@@ -102,7 +110,7 @@ function setHeaders(config: AuthRequestConfig, headers: Record<string, string>):
   }
 }
 
-function bearerToken(headers: Record<string, string>): CarriedToken {
+function bearerToken(headers: Record<string, string>): string | null {
   for (const [name, value] of Object.entries(headers)) {
     const match = name.toLowerCase() === 'authorization' ? /^Bearer\s+(\S+)$/i.exec(value) : null;
     if (match?.[1] !== undefined) return match[1];
