@@ -10,6 +10,12 @@ describe('errors that attachAuth hands back carry no credentials', () => {
   });
   afterEach(() => gateway.close());
 
+  const failure = (request: Promise<unknown>) =>
+    request.then(
+      () => Promise.reject(new Error('expected the request to fail')),
+      (error: unknown) => error as AxiosError,
+    );
+
   const leaks = (error: unknown, secrets: string[]) => {
     const text = `${inspect(error, { depth: 6 })}\n${JSON.stringify((error as AxiosError).toJSON?.() ?? {})}`;
     return secrets.filter((secret) => text.includes(secret));
@@ -21,7 +27,7 @@ describe('errors that attachAuth hands back carry no credentials', () => {
     attachAuth(api, auth);
     const token = await auth.getAccessToken();
 
-    const notFound = await api.get('/api/v1/nothing-here').catch((error: unknown) => error as AxiosError);
+    const notFound = await failure(api.get('/api/v1/nothing-here'));
     expect(notFound.response?.status).toBe(404);
     expect(leaks(notFound, [token])).toEqual([]);
     expect(inspect(notFound, { depth: 6 })).toMatch(/\[redacted [0-9a-f]{10}\]/);
@@ -36,7 +42,7 @@ describe('errors that attachAuth hands back carry no credentials', () => {
       gateway.expireAccessTokens(); // whatever token it carries is dead on arrival
       return config;
     });
-    const unauthorized = await refuseAll.get('/api/v1/health').catch((error: unknown) => error as AxiosError);
+    const unauthorized = await failure(refuseAll.get('/api/v1/health'));
     expect(unauthorized.response?.status).toBe(401);
     expect(seen.length).toBeGreaterThanOrEqual(1);
     expect(leaks(unauthorized, [token, ...seen])).toEqual([]);

@@ -69,7 +69,7 @@ export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceL
       throw giveBack(explainNotReplayable(error));
     }
     // Rejects with the manager's own AuthError when authentication failed for good.
-    await unlessAborted(auth.handleUnauthorized(token), config.signal, () => giveBack(canceled(config)));
+    await unlessAborted(auth.handleUnauthorized(token), config.signal, () => redactCredentials(canceled(config), sent.headerNames));
     return instance.request({ ...config, [REPLAYS]: replays + 1 });
   });
 
