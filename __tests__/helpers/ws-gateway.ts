@@ -42,6 +42,7 @@ export class WsGateway {
   private readonly wss = new WebSocketServer({ noServer: true, autoPong: false, handleProtocols: (offered) => offered.values().next().value ?? false });
   private sweeper: NodeJS.Timeout | undefined;
   private refusal: { status: number; remaining: number } | undefined;
+  private closeOnAccept: number | undefined;
   private port = 0;
 
   constructor(private readonly options: WsGatewayOptions) {
@@ -77,6 +78,11 @@ export class WsGateway {
   /** Answers the next `count` upgrades with `status` instead of switching protocols. */
   refuseUpgrades(status: number, count = Infinity): void {
     this.refusal = { status, remaining: count };
+  }
+
+  /** Accepts the upgrade, then closes every new connection at once with `code` (undefined: stop doing so). */
+  closeNewConnections(code: number | undefined): void {
+    this.closeOnAccept = code;
   }
 
   /** The currently open connections stop answering pings (and stay open). */
@@ -125,6 +131,7 @@ export class WsGateway {
     this.connections.push(connection);
     socket.on('error', () => undefined);
     socket.on('close', (code) => (connection.closeCode = code));
+    if (this.closeOnAccept !== undefined) socket.close(this.closeOnAccept, 'closed on accept');
     socket.on('ping', (data) => {
       if (!connection.silent) socket.pong(data);
     });

@@ -89,6 +89,26 @@ describe('SessionChannel re-authentication (real ws gateway + token server)', ()
     expect(channel.state).toBe('closed');
   });
 
+  it('a fresh token accepted at the upgrade but refused at once is retried at backoff pace, bounded by maxAttempts', async () => {
+    fx = await startWsFixture();
+    const reconnect = { initialDelayMs: 40, maxDelayMs: 200, factor: 2, maxAttempts: 4, stableAfterMs: 10_000 };
+    const channel = fx.channel(fx.manager(), { reconnect, random: () => 0.5 });
+    const drops: ReconnectingEvent[] = [];
+    channel.on('reconnecting', (event) => drops.push(event));
+    await channel.connect();
+    const errored = nextEvent(channel, 'error');
+    fx.gateway.closeNewConnections(4401);
+    fx.gateway.closeAll(4401);
+    const [error] = await errored;
+
+    expect(error.message).toContain('gave up after 4 reconnect attempts');
+    expect(drops.map((event) => event.attempt)).toEqual([1, 2, 3, 4]);
+    // The first rejection (of a token that was not fresh) reconnects at once; the fresh ones wait a drawn delay.
+    expect(drops.map((event) => event.delayMs)).toEqual([0, 40, 80, 100]); // 0.5 · min(200, 40·2^n)
+    expect(fx.tokens.authority.stats().tokenRequests).toBe(5); // login + one refresh per rejection, never more
+    expect(fx.gateway.upgrades).toEqual([101, 101, 101, 101, 101]);
+  });
+
   it('4403 on an open connection ends the channel with error; later sends reject', async () => {
     fx = await startWsFixture();
     const channel = fx.channel(fx.manager());

@@ -1,26 +1,16 @@
 import { EventEmitter } from 'eventemitter3';
 import type WebSocket from 'ws';
-import type { RawData } from 'ws';
 import { AuthError, ChannelClosedError, safeCause } from '../errors';
 import { fullJitterDelay } from './backoff';
+import { assertTransition, isEnding } from './channel-state';
 import { normalizeDecision } from './close-policy';
+import { closeGracefully, dial, noop, release } from './dial';
+import { decode, encode, type Frame } from './frames';
 import { Heartbeat } from './heartbeat';
 import { MessageStream } from './message-stream';
 import { resolveChannelOptions, type ChannelCloseEvent, type ChannelState, type IncomingMessage, type OutgoingMessage, type ResolvedChannelOptions, type SessionChannelEvents, type SessionChannelOptions } from './options';
 import { SendQueue, type QueuedSend } from './send-queue';
 import { credentialsFor } from './token-transport';
-
-type Frame = string | Buffer | ArrayBuffer | ArrayBufferView;
-
-/** Legal moves of the state machine; anything else is a bug worth failing loudly on. */
-const TRANSITIONS: Record<ChannelState, readonly ChannelState[]> = {
-  idle: ['connecting', 'closing', 'closed'],
-  connecting: ['open', 'reconnecting', 'closing', 'closed'],
-  open: ['reconnecting', 'closing', 'closed'],
-  reconnecting: ['connecting', 'closing', 'closed'],
-  closing: ['closed'],
-  closed: [],
-};
 
 interface Ending {
   code: number;
@@ -77,7 +67,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
 
   /** Starts connecting; resolves on the first open, rejects if the channel ends before it. */
   connect(): Promise<void> {
-    if (this.currentState === 'closing' || this.currentState === 'closed') return Promise.reject(this.closedError());
+    if (isEnding(this.currentState)) return Promise.reject(this.closedError());
     if (!this.firstOpen) {
       let settle!: { resolve(): void; reject(error: Error): void };
       const promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -95,7 +85,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
    * message waits in the bounded queue (see `maxQueuedMessages`, `queuedMessageTtlMs`).
    */
   send(data: OutgoingMessage): Promise<void> {
-    if (this.currentState === 'closing' || this.currentState === 'closed') return Promise.reject(this.closedError());
+    if (isEnding(this.currentState)) return Promise.reject(this.closedError());
     let frame: Frame;
     try {
       frame = encode(data);
@@ -125,7 +115,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   private async openSocket(): Promise<void> {
     const generation = ++this.generation;
     this.setState('connecting');
-    const { auth, tokenTransport, url, protocols, headers, connectTimeoutMs, wsOptions } = this.options;
+    const { auth, tokenTransport, url, protocols } = this.options;
     let credentials;
     try {
       credentials = await credentialsFor(auth, tokenTransport, url, protocols);
@@ -138,28 +128,13 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     this.tokenAfterRefresh = this.refreshRequested;
     this.refreshRequested = false;
     this.heartbeatTimedOut = false;
-    const socket = new this.options.WebSocket(credentials.url, credentials.protocols, {
-      ...wsOptions,
-      headers: { ...headers, ...credentials.headers },
-      handshakeTimeout: connectTimeoutMs,
+    const current = () => generation === this.generation;
+    const socket = dial(this.options, credentials, {
+      open: () => current() && this.onOpen(socket),
+      message: (data, isBinary) => current() && this.onMessage(decode(data, isBinary)),
+      close: (code, reason, httpStatus) => current() && this.onDrop(code, reason, httpStatus),
     });
     this.socket = socket;
-    let httpStatus: number | undefined;
-    socket.on('error', noop); // every failure also ends in 'close', where it is classified
-    socket.on('unexpected-response', (_request, response) => {
-      httpStatus = response.statusCode;
-      response.resume();
-      socket.terminate();
-    });
-    socket.on('open', () => {
-      if (generation === this.generation) this.onOpen(socket);
-    });
-    socket.on('message', (data, isBinary) => {
-      if (generation === this.generation) this.onMessage(data, isBinary);
-    });
-    socket.on('close', (code, reason) => {
-      if (generation === this.generation) this.onDrop(code, reason.toString('utf8'), httpStatus);
-    });
   }
 
   private onOpen(socket: WebSocket): void {
@@ -179,8 +154,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     this.firstOpen?.resolve();
   }
 
-  private onMessage(data: RawData, isBinary: boolean): void {
-    const message: IncomingMessage = isBinary ? toBuffer(data) : toBuffer(data).toString('utf8');
+  private onMessage(message: IncomingMessage): void {
     this.emit('message', message);
     for (const stream of this.streams) stream.push(message);
   }
@@ -215,15 +189,23 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     }
   }
 
-  /** One shared refresh, then reconnect at once; a fresh token refused again ends the channel. */
+  /**
+   * One shared refresh, then reconnect at once. A fresh token refused at the
+   * upgrade ends the channel (`authFailed`): the credentials are bad, retrying
+   * would loop. A fresh token accepted at the upgrade and refused before the
+   * connection settled keeps refreshing, but at backoff pace, so an odd server
+   * cannot make the channel hammer the token endpoint (`maxAttempts` bounds it).
+   */
   private async refreshAndReconnect(cause: string, openedWithToken: boolean, wasStable: boolean): Promise<void> {
-    if (this.tokenAfterRefresh && !wasStable) {
-      const where = openedWithToken ? 'on the open connection' : 'at the upgrade';
-      return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error: new AuthError(`the server rejected a freshly refreshed token ${where} (${cause})`, { code: 'AUTH_FAILED' }) });
+    if (this.tokenAfterRefresh && !openedWithToken) {
+      const error = new AuthError(`the server rejected a freshly refreshed token at the upgrade (${cause})`, { code: 'AUTH_FAILED' });
+      return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error });
     }
     if (!this.countAttempt(cause)) return;
+    const paced = this.tokenAfterRefresh && !wasStable;
+    const delayMs = paced ? fullJitterDelay(this.attempt - 1, this.options.reconnect, this.options.random) : 0;
     this.setState('reconnecting');
-    this.emit('reconnecting', { attempt: this.attempt, delayMs: 0, reason: `unauthorized (${cause})` });
+    this.emit('reconnecting', { attempt: this.attempt, delayMs, reason: `unauthorized (${cause})` });
     const generation = ++this.generation;
     try {
       await this.options.auth.handleUnauthorized(this.tokenUsed);
@@ -233,7 +215,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     }
     if (generation !== this.generation) return;
     this.refreshRequested = true;
-    void this.openSocket();
+    this.retryAfter(delayMs);
   }
 
   /** A retryable token failure backs off like a drop; a permanent one ends the channel. */
@@ -250,6 +232,11 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     const delayMs = Math.max(minDelayMs, fullJitterDelay(this.attempt - 1, this.options.reconnect, this.options.random));
     this.setState('reconnecting');
     this.emit('reconnecting', { attempt: this.attempt, delayMs, reason });
+    this.retryAfter(delayMs);
+  }
+
+  private retryAfter(delayMs: number): void {
+    if (delayMs <= 0) return void this.openSocket();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.openSocket();
@@ -276,7 +263,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   private write(socket: WebSocket, entry: QueuedSend<Frame>): void {
     socket.send(entry.data, (error) => {
       if (!error) return entry.resolve();
-      if (this.currentState === 'closing' || this.currentState === 'closed') return entry.reject(this.closedError());
+      if (isEnding(this.currentState)) return entry.reject(this.closedError());
       if (socket.readyState === socket.OPEN) return entry.reject(new AuthError(`send failed: ${safeCause(error).message}`, { code: 'ABORTED', cause: safeCause(error) }));
       this.queue.requeue(entry);
       this.flush();
@@ -301,6 +288,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
       return; // a broken renewal builder: the server's 4401 still leads to a refresh and reconnect
     }
     this.tokenUsed = token;
+    this.tokenAfterRefresh = false; // the token in use is now the renewed one, not the one our refresh produced
     socket.send(frame, noop);
   }
 
@@ -310,20 +298,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     this.clearTimers();
     const socket = this.socket;
     this.releaseSocket();
-    if (!socket || socket.readyState === socket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      const cutOff = setTimeout(() => socket.terminate(), this.options.closeTimeoutMs);
-      cutOff.unref();
-      socket.once('close', () => {
-        clearTimeout(cutOff);
-        resolve();
-      });
-      try {
-        socket.close(code, reason);
-      } catch {
-        socket.terminate(); // an invalid close code from the caller: still end the socket
-      }
-    });
+    if (socket) await closeGracefully(socket, code, reason, this.options.closeTimeoutMs);
   }
 
   /** The one way out: every path that ends the channel comes here, once. */
@@ -354,9 +329,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     this.stableTimer = undefined;
     const socket = this.socket;
     this.socket = undefined;
-    if (!socket) return;
-    socket.removeAllListeners();
-    socket.on('error', noop);
+    if (socket) release(socket);
   }
 
   private clearTimers(): void {
@@ -371,20 +344,8 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   private setState(next: ChannelState): void {
     const previous = this.currentState;
     if (next === previous) return;
-    if (!TRANSITIONS[previous].includes(next)) throw new Error(`SessionChannel: illegal transition ${previous} → ${next}`);
+    assertTransition(previous, next);
     this.currentState = next;
     this.emit('stateChange', next, previous);
   }
 }
-
-function encode(data: OutgoingMessage): Frame {
-  if (typeof data === 'string' || Buffer.isBuffer(data) || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data;
-  return JSON.stringify(data);
-}
-
-function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-}
-
-function noop(): void {}

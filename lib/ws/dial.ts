@@ -1,0 +1,59 @@
+import type WebSocket from 'ws';
+import type { RawData } from 'ws';
+import type { ResolvedChannelOptions } from './options';
+import type { UpgradeCredentials } from './token-transport';
+
+/** What the channel hears from one socket. */
+export interface DialHandlers {
+  open(): void;
+  message(data: RawData, isBinary: boolean): void;
+  /** Every way a socket ends comes here once; `httpStatus` is set when the upgrade was answered without 101. */
+  close(code: number, reason: string, httpStatus: number | undefined): void;
+}
+
+/** Opens one ws connection with the credentials on the upgrade. */
+export function dial(options: ResolvedChannelOptions, credentials: UpgradeCredentials, handlers: DialHandlers): WebSocket {
+  const socket = new options.WebSocket(credentials.url, credentials.protocols, {
+    ...options.wsOptions,
+    headers: { ...options.headers, ...credentials.headers },
+    handshakeTimeout: options.connectTimeoutMs,
+  });
+  let httpStatus: number | undefined;
+  socket.on('error', noop); // every failure also ends in 'close', where it is classified
+  socket.on('unexpected-response', (_request, response) => {
+    // Keep the status for the close policy (401 → refresh, 403 → fatal…), then abort the handshake.
+    httpStatus = response.statusCode;
+    response.resume();
+    socket.terminate();
+  });
+  socket.on('open', handlers.open);
+  socket.on('message', handlers.message);
+  socket.on('close', (code, reason) => handlers.close(code, reason.toString('utf8'), httpStatus));
+  return socket;
+}
+
+/** Detaches a socket from the channel; its late errors are swallowed rather than crashing the process. */
+export function release(socket: WebSocket): void {
+  socket.removeAllListeners();
+  socket.on('error', noop);
+}
+
+/** Sends a close frame and waits for the socket to end, cutting it after `timeoutMs` (a dead peer never answers). */
+export async function closeGracefully(socket: WebSocket, code: number, reason: string, timeoutMs: number): Promise<void> {
+  if (socket.readyState === socket.CLOSED) return;
+  await new Promise<void>((resolve) => {
+    const cutOff = setTimeout(() => socket.terminate(), timeoutMs);
+    cutOff.unref();
+    socket.once('close', () => {
+      clearTimeout(cutOff);
+      resolve();
+    });
+    try {
+      socket.close(code, reason);
+    } catch {
+      socket.terminate(); // an invalid close code from the caller: still end the socket
+    }
+  });
+}
+
+export function noop(): void {}

@@ -1,0 +1,17 @@
+import type { RawData } from 'ws';
+import type { IncomingMessage, OutgoingMessage } from './options';
+
+/** What ws can put on the wire as one frame. */
+export type Frame = string | Buffer | ArrayBuffer | ArrayBufferView;
+
+/** Text and binary go as they are; any other value as JSON text (throws on a value JSON cannot encode). */
+export function encode(data: OutgoingMessage): Frame {
+  if (typeof data === 'string' || Buffer.isBuffer(data) || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data;
+  return JSON.stringify(data);
+}
+
+/** Text frames as strings, binary frames as one Buffer. */
+export function decode(data: RawData, isBinary: boolean): IncomingMessage {
+  const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  return isBinary ? buffer : buffer.toString('utf8');
+}
