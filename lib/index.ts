@@ -17,6 +17,23 @@ export type { TokenStore, FileTokenStoreOptions } from './auth/token-store';
 export { AuthError, TokenRequestError, ConfigError, ChannelClosedError, QueueFullError } from './errors';
 export type { AuthErrorCode, AuthErrorOptions, TokenRequestErrorOptions } from './errors';
 export * from './http';
-export * from './ws';
+export { SessionChannel, defaultClassifyClose } from './ws';
+export type {
+  SessionChannelOptions,
+  SessionChannelEvents,
+  ChannelAuth,
+  ChannelState,
+  ChannelCloseEvent,
+  ReconnectingEvent,
+  ReconnectOptions,
+  OutgoingMessage,
+  IncomingMessage,
+  WebSocketConstructor,
+  ClassifyClose,
+  CloseDecision,
+  CloseOutcome,
+  DelayedReconnect,
+  TokenTransport,
+} from './ws';
 export * from './gateway';
 export * from './config';
