@@ -35,11 +35,12 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   /** Bumped on each connection attempt and at the end: callbacks of older ones are ignored. */
   private generation = 0;
   private attempt = 0;
+  /** The current connection stayed up `stableAfterMs`. */
   private stable = false;
   private tokenUsed: string | undefined;
   /** We reported a rejection; the next token fetched is the "fresh" one. */
   private refreshRequested = false;
-  /** The token in use came right after a refresh we asked for: if it is rejected too, give up. */
+  /** The token in use came right after a refresh we asked for: refused at the upgrade → give up; after it → pace. */
   private tokenAfterRefresh = false;
   private heartbeatTimedOut = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -81,8 +82,10 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   }
 
   /**
-   * Resolves when the frame is handed to the socket. While not connected the
-   * message waits in the bounded queue (see `maxQueuedMessages`, `queuedMessageTtlMs`).
+   * Resolves when the frame is handed to the socket. Before `connect()` and
+   * while not connected the message waits in the bounded queue (see
+   * `maxQueuedMessages`, `queuedMessageTtlMs`); a write lost with a dying
+   * socket goes back to its place in the queue and is sent on the next connection.
    */
   send(data: OutgoingMessage): Promise<void> {
     if (isEnding(this.currentState)) return Promise.reject(this.closedError());
