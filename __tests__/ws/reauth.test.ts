@@ -54,6 +54,34 @@ describe('SessionChannel re-authentication (real ws gateway + token server)', ()
     expect(fx.tokens.authority.check(fx.gateway.connections[0]!.token)).toBe('valid');
   });
 
+  it('a fresh token that expired on its way to a refused upgrade is refreshed again, not taken for bad credentials', async () => {
+    fx = await startWsFixture();
+    let clock = Date.now();
+    const auth = fx.manager({ now: () => clock });
+    await auth.getAccessToken();
+    fx.tokens.authority.expireAccessTokens();
+    fx.gateway.refuseUpgrades(401, 2);
+    // The channel asks the manager again once the fresh token is refused; by then (a slow link,
+    // a short lifetime) that token has run out on the manager's clock too.
+    const channelAuth = {
+      getAuthHeaders: () => auth.getAuthHeaders(),
+      handleUnauthorized: (token?: string) => auth.handleUnauthorized(token),
+      on: (event: 'token', listener: () => void) => auth.on(event, listener),
+      off: (event: 'token', listener: () => void) => auth.off(event, listener),
+      getAccessToken: () => {
+        if (fx.gateway.upgrades.length === 2) clock += 2 * 3600_000;
+        return auth.getAccessToken();
+      },
+    };
+    const channel = fx.channel(channelAuth);
+    let authFailed = false;
+    channel.on('authFailed', () => (authFailed = true));
+    await channel.connect();
+    expect(authFailed).toBe(false);
+    expect(fx.gateway.upgrades).toEqual([401, 401, 101]);
+    expect(fx.tokens.authority.stats().grants).toMatchObject({ password: 1, refresh_token: 2 });
+  });
+
   it('an upgrade that refuses fresh tokens too ends with authFailed after two upgrades (no loop)', async () => {
     fx = await startWsFixture();
     fx.gateway.refuseUpgrades(401);
@@ -163,6 +191,20 @@ describe('SessionChannel re-authentication (real ws gateway + token server)', ()
     expect(tokenWaits.every((event) => event.delayMs >= 0 && event.delayMs <= 100)).toBe(true);
     expect(fx.tokens.authority.stats().rejected).toBe(2);
     expect(channel.state).toBe('open');
+  });
+
+  it('a channel waiting for a token reconnects as soon as the manager has one, not after its backoff', async () => {
+    fx = await startWsFixture();
+    const auth = fx.manager();
+    const channel = fx.channel(auth, { reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 }, random: () => 1 });
+    await channel.connect();
+    const waiting = new Promise<ReconnectingEvent>((resolve) => channel.on('reconnecting', (event) => event.reason === 'token unavailable' && resolve(event)));
+    fx.tokens.authority.failTokenRequests(1, 503);
+    fx.tokens.authority.expireAccessTokens();
+    expect((await waiting).delayMs).toBe(60_000);
+    await auth.refreshAccessToken(); // e.g. an HTTP call refreshed meanwhile
+    await waitFor(() => channel.state === 'open' && fx.gateway.openConnections().length === 1, 'the reconnect', 5_000);
+    expect(fx.gateway.connections).toHaveLength(2);
   });
 
   it('a permanent token failure during a reconnect ends the channel with authFailed', async () => {

@@ -11,7 +11,7 @@ import type { TokenSource, TokenTransport } from './token-transport';
 export interface ChannelAuth extends TokenSource {
   /** Called with the token a server rejected; shares the manager's single in-flight refresh. */
   handleUnauthorized(rejectedToken?: string): Promise<void>;
-  /** Subscribed to `'token'` only when `renewOnOpenSocket` is given. */
+  /** `'token'` ends a wait for a token at once, and drives `renewOnOpenSocket`. */
   on(event: 'token', listener: () => void): unknown;
   off(event: 'token', listener: () => void): unknown;
 }

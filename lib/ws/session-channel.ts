@@ -48,7 +48,16 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   private firstOpen: { promise: Promise<void>; resolve(): void; reject(error: Error): void } | undefined;
   private closing: Promise<void> | undefined;
   private terminalError: AuthError | undefined;
-  private readonly onToken = () => void this.renewOnOpenSocket();
+  /** Backing off because no token could be had: a new token from the manager ends the wait. */
+  private waitingForToken = false;
+  private readonly onToken = () => {
+    if (this.waitingForToken && this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      return void this.openSocket();
+    }
+    void this.renewOnOpenSocket();
+  };
 
   constructor(options: SessionChannelOptions) {
     super();
@@ -75,7 +84,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
       this.firstOpen = { promise, ...settle };
     }
     if (this.currentState === 'idle') {
-      if (this.options.renewOnOpenSocket) this.options.auth.on('token', this.onToken);
+      this.options.auth.on('token', this.onToken);
       void this.openSocket();
     }
     return this.firstOpen.promise;
@@ -117,6 +126,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
 
   private async openSocket(): Promise<void> {
     const generation = ++this.generation;
+    this.waitingForToken = false;
     this.setState('connecting');
     const { auth, tokenTransport, url, protocols } = this.options;
     let credentials;
@@ -200,16 +210,18 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
    * cannot make the channel hammer the token endpoint (`maxAttempts` bounds it).
    */
   private async refreshAndReconnect(cause: string, openedWithToken: boolean, wasStable: boolean): Promise<void> {
-    if (this.tokenAfterRefresh && !openedWithToken) {
+    let generation = ++this.generation;
+    if (this.tokenAfterRefresh && !openedWithToken && !(await this.expiredOnTheWay(this.tokenUsed))) {
+      if (generation !== this.generation) return;
       const error = new AuthError(`the server rejected a freshly refreshed token at the upgrade (${cause})`, { code: 'AUTH_FAILED' });
       return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error });
     }
-    if (!this.countAttempt(cause)) return;
+    if (generation !== this.generation || !this.countAttempt(cause)) return;
     const paced = this.tokenAfterRefresh && !wasStable;
     const delayMs = paced ? fullJitterDelay(this.attempt - 1, this.options.reconnect, this.options.random) : 0;
     this.setState('reconnecting');
     this.emit('reconnecting', { attempt: this.attempt, delayMs, reason: `unauthorized (${cause})` });
-    const generation = ++this.generation;
+    generation = ++this.generation;
     try {
       await this.options.auth.handleUnauthorized(this.tokenUsed);
     } catch (error) {
@@ -221,12 +233,27 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     this.retryAfter(delayMs);
   }
 
+  /**
+   * A fresh token refused at the upgrade means bad credentials, unless it ran
+   * out on its way (a short lifetime on a slow link): then the manager, asked
+   * again, already hands out a newer one. Nothing to compare for an API key.
+   */
+  private async expiredOnTheWay(tokenUsed: string | undefined): Promise<boolean> {
+    if (tokenUsed === undefined) return false;
+    try {
+      return (await this.options.auth.getAccessToken()) !== tokenUsed;
+    } catch {
+      return true; // the token fetch of the next attempt reports the failure properly
+    }
+  }
+
   /** A retryable token failure backs off like a drop; a permanent one ends the channel. */
   private onTokenFailure(caught: unknown): void {
     const error = caught instanceof AuthError ? caught : new AuthError(`could not get a token: ${safeCause(caught).message}`, { retryable: true, cause: safeCause(caught) });
     if (!error.retryable) {
       return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error });
     }
+    this.waitingForToken = true;
     this.scheduleReconnect('token unavailable', 0, error);
   }
 
@@ -312,7 +339,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     const socket = this.socket;
     this.releaseSocket();
     socket?.terminate();
-    if (this.options.renewOnOpenSocket) this.options.auth.off('token', this.onToken);
+    this.options.auth.off('token', this.onToken);
     this.terminalError = ending.error;
     this.queue.rejectAll(this.closedError());
     for (const stream of [...this.streams]) stream.end(ending.error);
