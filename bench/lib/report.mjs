@@ -23,12 +23,19 @@ function reasons(map) {
   return entries.length ? entries.map(([reason, n]) => `${n}× ${reason}`).join(', ') : dash;
 }
 
+function inProcess(row, bare) {
+  if (row.inProcessCpuUsPerRequest === undefined) return dash;
+  const delta = bare?.inProcessCpuUsPerRequest === undefined ? undefined : row.inProcessCpuUsPerRequest - bare.inProcessCpuUsPerRequest;
+  return delta === undefined ? row.inProcessCpuUsPerRequest : `${row.inProcessCpuUsPerRequest} (${delta >= 0 ? '+' : ''}${delta.toFixed(1)})`;
+}
+
 function overheadTable({ settings, rows }) {
-  const headers = ['contender', 'req/s (median)', 'ratio to bare (median, min–max)', 'client CPU µs/req', 'CPU ratio to bare', 'failed'];
+  const bare = rows.find((row) => row.contender === 'bare');
+  const headers = ['contender', 'req/s (median)', 'ratio to bare (median, min–max)', 'client CPU µs/req', 'CPU ratio to bare', 'no-I/O CPU µs/req (Δ bare)', 'failed'];
   const body = rows.map((row) =>
     row.unavailable || row.error
       ? skippedCells(row, headers.length)
-      : [label(row), row.medianRps, `${row.ratioToBare} (${row.minRatio}–${row.maxRatio})`, row.cpuUsPerRequest, row.cpuRatioToBare, row.failed],
+      : [label(row), row.medianRps, `${row.ratioToBare} (${row.minRatio}–${row.maxRatio})`, row.cpuUsPerRequest, row.cpuRatioToBare, inProcess(row, bare), row.failed],
   );
   return `### (a) Overhead — static valid token; ${settings.rounds} rounds, each contender paired with bare axios (order alternating), ${settings.requests} requests per run, concurrency ${settings.concurrency}\n\n${table(headers, body)}`;
 }

@@ -10,17 +10,7 @@
 // the client spends ~0.5 ms of CPU per request in axios and node:http).
 import { runCount } from '../lib/load.mjs';
 import { fullGc, megabytes, splitAvailable, withContender } from '../lib/harness.mjs';
-
-/** An axios adapter that never touches the network; 401 when the interceptor left no token. */
-function inProcessAdapter(config) {
-  const authorization = config.headers?.get?.('Authorization') ?? config.headers?.Authorization;
-  const ok = typeof authorization === 'string' && authorization.startsWith('Bearer ') && authorization.length > 7;
-  const response = { data: ok ? { ok: true } : { error: 'invalid_token' }, status: ok ? 200 : 401, statusText: ok ? 'OK' : 'Unauthorized', headers: {}, config, request: {} };
-  if (ok) return Promise.resolve(response);
-  const error = new Error('Request failed with status code 401');
-  Object.assign(error, { isAxiosError: true, config, response });
-  return Promise.reject(error);
-}
+import { inProcessAdapter } from '../lib/in-process-adapter.mjs';
 
 async function measure(definition, server, { requests, concurrency, transport }) {
   await server.reset({ ttlSeconds: 3600 });
