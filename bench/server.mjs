@@ -176,8 +176,10 @@ const server = http.createServer((request, response) => {
   if (path.startsWith('/__control/')) return void control(request, response, path);
   sendJson(response, 404, { error: 'not found' });
 });
-server.keepAliveTimeout = 30_000;
-server.headersTimeout = 35_000;
+// Longer than any pause between phases, so a pooled client socket is never
+// closed under a request that is reusing it.
+server.keepAliveTimeout = 300_000;
+server.headersTimeout = 60_000;
 server.maxRequestsPerSocket = 0;
 
 const wss = new WebSocketServer({ noServer: true });

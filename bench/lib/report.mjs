@@ -119,12 +119,13 @@ export function targets(results) {
 const round1 = (value) => Math.round(value * 10) / 10;
 
 export function renderMarkdown(results) {
+  const renderers = { overhead: overheadTable, storm: stormTable, rolling: rollingTable, websocket: websocketTable, memory: memoryTable };
   const sections = [];
-  if (results.overhead) sections.push(overheadTable(results.overhead));
-  if (results.storm) sections.push(stormTable(results.storm));
-  if (results.rolling) sections.push(rollingTable(results.rolling));
-  if (results.websocket) sections.push(websocketTable(results.websocket));
-  if (results.memory) sections.push(memoryTable(results.memory));
+  for (const [name, render] of Object.entries(renderers)) {
+    const scenario = results[name];
+    if (!scenario) continue;
+    sections.push(scenario.error ? `### ${name}: the scenario failed\n\n${scenario.error.split('\n')[0]}` : render(scenario));
+  }
   const checks = targets(results);
   if (checks.length) {
     sections.push(`### DESIGN.md §4 targets (axios-ws-auth)\n\n${table(['figure', 'target', 'measured', 'met'], checks.map((c) => [c.figure, c.target, c.measured, c.met ? 'yes' : '**no**']))}`);

@@ -34,7 +34,9 @@ export async function startServer({ ttlSeconds = 3600, tokenLatencyMs = 20, star
     });
   });
   const origin = `http://127.0.0.1:${port}`;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  // A fresh connection per control call: an idle keep-alive socket could be
+  // closed by the server just as it is reused ("socket hang up").
+  const agent = new http.Agent({ keepAlive: false, maxSockets: 4 });
   const controlClient = axios.create({ baseURL: origin, timeout: 30_000, httpAgent: agent });
   const post = async (path, body = {}) => (await controlClient.post(path, body)).data;
   return {

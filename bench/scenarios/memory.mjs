@@ -36,11 +36,14 @@ async function measure(definition, server, { requests, concurrency, transport })
   }).catch((error) => ({ contender: definition.id, label: definition.label, transport, error: String(error.message ?? error) }));
 }
 
-export async function memory(server, definitions, { requests, loopbackRequests, concurrency }) {
+export async function memory(server, definitions, { requests, peerRequests = requests, loopbackRequests, concurrency }) {
   const { available, skipped } = splitAvailable(definitions);
   const rows = [];
-  for (const definition of available) rows.push(await measure(definition, server, { requests, concurrency, transport: 'in-process' }));
+  for (const definition of available) {
+    const total = definition.id === 'axios-ws-auth' ? requests : peerRequests;
+    rows.push(await measure(definition, server, { requests: total, concurrency, transport: 'in-process' }));
+  }
   const ours = available.find((definition) => definition.id === 'axios-ws-auth');
   if (ours && loopbackRequests > 0) rows.push(await measure(ours, server, { requests: loopbackRequests, concurrency, transport: 'loopback' }));
-  return { settings: { requests, loopbackRequests, concurrency }, rows: [...rows, ...skipped] };
+  return { settings: { requests, peerRequests, loopbackRequests, concurrency }, rows: [...rows, ...skipped] };
 }
