@@ -1,3 +1,5 @@
+import vm from 'node:vm';
+
 /** How a promise ended. */
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -34,17 +36,24 @@ export function settleAllWithin<T>(promises: Array<Promise<T>>, withinMs: number
   });
 }
 
-/** Records `uncaughtException` and `unhandledRejection` while installed; `stop()` removes the listeners. */
+/**
+ * The Node process itself. Inside jest the global `process` is a sandboxed
+ * copy whose listeners never hear `uncaughtException`/`unhandledRejection`;
+ * `vm.runInThisContext` evaluates in the host realm, where `process` is real.
+ */
+const hostProcess = vm.runInThisContext('process') as NodeJS.Process;
+
+/** Records `uncaughtException` and `unhandledRejection` of the Node process while installed; `stop()` removes the listeners. */
 export function trapProcessErrors(): { errors: unknown[]; stop(): void } {
   const errors: unknown[] = [];
   const record = (error: unknown) => errors.push(error);
-  process.on('uncaughtException', record);
-  process.on('unhandledRejection', record);
+  hostProcess.on('uncaughtException', record);
+  hostProcess.on('unhandledRejection', record);
   return {
     errors,
     stop() {
-      process.off('uncaughtException', record);
-      process.off('unhandledRejection', record);
+      hostProcess.off('uncaughtException', record);
+      hostProcess.off('unhandledRejection', record);
     },
   };
 }
