@@ -211,13 +211,14 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
    */
   private async refreshAndReconnect(cause: string, openedWithToken: boolean, wasStable: boolean): Promise<void> {
     let generation = ++this.generation;
-    if (this.tokenAfterRefresh && !openedWithToken && !(await this.expiredOnTheWay(this.tokenUsed))) {
-      if (generation !== this.generation) return;
+    const refusedFresh = this.tokenAfterRefresh && !(await this.expiredOnTheWay(this.tokenUsed));
+    if (generation !== this.generation) return;
+    if (refusedFresh && !openedWithToken) {
       const error = new AuthError(`the server rejected a freshly refreshed token at the upgrade (${cause})`, { code: 'AUTH_FAILED' });
       return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error });
     }
-    if (generation !== this.generation || !this.countAttempt(cause)) return;
-    const paced = this.tokenAfterRefresh && !wasStable;
+    if (!this.countAttempt(cause)) return;
+    const paced = refusedFresh && !wasStable;
     const delayMs = paced ? fullJitterDelay(this.attempt - 1, this.options.reconnect, this.options.random) : 0;
     this.setState('reconnecting');
     this.emit('reconnecting', { attempt: this.attempt, delayMs, reason: `unauthorized (${cause})` });
@@ -234,8 +235,8 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   }
 
   /**
-   * A fresh token refused at the upgrade means bad credentials, unless it ran
-   * out on its way (a short lifetime on a slow link): then the manager, asked
+   * A fresh token refused means bad credentials (or an odd server), unless it
+   * simply ran out (a short lifetime, a slow link): then the manager, asked
    * again, already hands out a newer one. Nothing to compare for an API key.
    */
   private async expiredOnTheWay(tokenUsed: string | undefined): Promise<boolean> {
@@ -286,7 +287,8 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   /** Hands every queued message to the socket, in order; a write that fails because the socket died goes back in its place. */
   private flush(): void {
     const socket = this.socket;
-    if (!socket || this.currentState !== 'open') return;
+    // A socket the server is closing still reads 'open' here until its close event: leave the queue for the next one.
+    if (!socket || this.currentState !== 'open' || socket.readyState !== socket.OPEN) return;
     for (const entry of this.queue.drain()) this.write(socket, entry);
   }
 
@@ -295,8 +297,9 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
       if (!error) return entry.resolve();
       if (isEnding(this.currentState)) return entry.reject(this.closedError());
       if (socket.readyState === socket.OPEN) return entry.reject(new AuthError(`send failed: ${safeCause(error).message}`, { code: 'ABORTED', cause: safeCause(error) }));
+      // The socket died under the write: back in its place, for the next connection's flush
+      // (flushing again here would spin on the dying socket, a callback per turn, and starve I/O).
       this.queue.requeue(entry);
-      this.flush();
     });
   }
 
