@@ -229,6 +229,20 @@ describe('AuthManager against broken token endpoints', () => {
     await expect(auth.getAccessToken()).rejects.toMatchObject({ code: 'TOKEN_ENDPOINT_UNREACHABLE', retryable: true });
   });
 
+  it('a custom grant that never settles times out when timeoutMs is given, and is told to abort', async () => {
+    let aborted = false;
+    const auth = new AuthManager({
+      grant: ({ signal }) =>
+        new Promise((_resolve, reject) => signal.addEventListener('abort', () => {
+          aborted = true;
+          reject(new Error('aborted'));
+        })),
+      timeoutMs: 100,
+    });
+    await expect(auth.getAccessToken()).rejects.toMatchObject({ code: 'TOKEN_REQUEST_TIMEOUT', retryable: true });
+    expect(aborted).toBe(true);
+  });
+
   it('a custom grant that throws becomes a TokenRequestError with a safe cause', async () => {
     const auth = new AuthManager({ grant: async () => { throw new Error('device code expired'); } });
     await expect(auth.getAccessToken()).rejects.toMatchObject({ name: 'TokenRequestError', message: 'custom grant failed: device code expired' });

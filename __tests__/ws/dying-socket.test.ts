@@ -14,10 +14,11 @@ describe('SessionChannel sending on a socket that is closing', () => {
       constructor(url: string, protocols: string[], options: ClientOptions) {
         super(url, protocols, options);
         sockets.push(this);
-      }
-      override send(...args: Parameters<WebSocket['send']>): void {
-        this.sends++;
-        super.send(...args);
+        const send = this.send.bind(this) as (...args: unknown[]) => void;
+        this.send = ((...args: unknown[]) => {
+          this.sends++;
+          send(...args);
+        }) as WebSocket['send'];
       }
     }
     const channel = fx.channel(fx.manager(), { WebSocket: CountingSocket });

@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import { AuthError, TokenRequestError, safeCause } from '../errors';
 import { authOptionsFromConfig } from '../config/auth-options';
 import type { GatewayConfig, GatewaySection } from '../config/types';
+import { withDeadline } from './deadline';
 import { MetricsRecorder, type AuthMetrics } from './metrics';
 import { normalizeOptions, type AuthManagerOptions, type CommonAuthOptions, type NormalizedOptions } from './options';
 import { TokenEndpoint } from './token-endpoint';
@@ -227,7 +228,9 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     this.recorder.tokenRequests++;
     let body: unknown;
     if (typeof grant === 'function') {
-      body = await grant().catch((error: unknown) => {
+      const timeoutMs = this.config.grantTimeoutMs;
+      const timedOut = () => new TokenRequestError(`custom grant timed out after ${timeoutMs} ms`, { code: 'TOKEN_REQUEST_TIMEOUT', retryable: true });
+      body = await withDeadline(timeoutMs, (signal) => grant({ signal }), timedOut).catch((error: unknown) => {
         throw error instanceof AuthError ? error : new TokenRequestError(`custom grant failed: ${safeCause(error).message}`, { cause: safeCause(error) });
       });
     } else if (password) {

@@ -63,9 +63,13 @@ export interface ApiKeyOptions extends CommonAuthOptions {
   header?: string;
 }
 
-/** Any other flow (device code, token exchange…). With a `tokenUrl`, a returned refresh token is used. */
+/**
+ * Any other flow (device code, token exchange…). With a `tokenUrl`, a returned
+ * refresh token is used. The grant runs without a deadline (a device flow waits
+ * for a person) unless `timeoutMs` is given; `signal` aborts at that deadline.
+ */
 export interface CustomGrantOptions extends CommonAuthOptions {
-  grant: () => Promise<TokenResponse>;
+  grant: (context: { signal: AbortSignal }) => Promise<TokenResponse>;
   tokenUrl?: string;
   clientId?: string;
   clientSecret?: string;
@@ -83,6 +87,8 @@ export interface NormalizedOptions {
   scope?: string;
   apiKey?: { value: string; header: string };
   refreshLeewayMs?: number;
+  /** Deadline of a custom grant function; 0 = none. */
+  grantTimeoutMs: number;
   store: TokenStore;
   storeKey: string;
   logger: Logger;
@@ -103,6 +109,7 @@ export function normalizeOptions(options: AuthManagerOptions): NormalizedOptions
     retryDelayMs: nonNegative(options, 'retryDelayMs', 1000),
     maxRetryDelayMs: nonNegative(options, 'maxRetryDelayMs', 30_000),
     now: options.now ?? Date.now,
+    grantTimeoutMs: typeof grant === 'function' && options.timeoutMs !== undefined ? nonNegative(options, 'timeoutMs', 0) : 0,
   };
   const timeoutMs = nonNegative(options, 'timeoutMs', 10_000);
   const clientAuth = options.clientAuth ?? 'body';

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { TokenRequestError, safeCause } from '../errors';
+import { withDeadline } from './deadline';
 
 /** How the client authenticates itself to the token endpoint (RFC 6749 §2.3.1). */
 export type ClientAuthMethod = 'body' | 'basic';
@@ -29,7 +30,6 @@ export class TokenEndpoint {
 
   constructor(private readonly options: TokenEndpointOptions) {
     this.http = axios.create({
-      timeout: options.timeoutMs,
       // Bodies are parsed here, status by status; axios must neither throw on 4xx nor parse.
       validateStatus: () => true,
       responseType: 'text',
@@ -61,20 +61,23 @@ export class TokenEndpoint {
     let text: string;
     let contentType: string;
     try {
-      const response = await this.http.post<unknown>(tokenUrl, form.toString(), { headers });
+      const response = await withDeadline(
+        this.options.timeoutMs,
+        (signal) => this.http.post<unknown>(tokenUrl, form.toString(), { headers, signal }),
+        () => new TokenRequestError(`token request timed out after ${this.options.timeoutMs} ms`, { code: 'TOKEN_REQUEST_TIMEOUT', retryable: true }),
+      );
       status = response.status;
       // A custom adapter (axios-mock-adapter) may hand back parsed JSON instead of text.
       text = typeof response.data === 'string' ? response.data : response.data == null ? '' : JSON.stringify(response.data);
       contentType = String(response.headers['content-type'] ?? '');
     } catch (error) {
-      // Network error or timeout: the axios error's config holds the form body, so only a summary is kept.
-      const timedOut = (error as { code?: string }).code === 'ECONNABORTED' || (error as { code?: string }).code === 'ETIMEDOUT';
-      throw new TokenRequestError(
-        timedOut
-          ? `token request timed out after ${this.options.timeoutMs} ms`
-          : `token endpoint unreachable: ${safeCause(error).message}`,
-        { code: timedOut ? 'TOKEN_REQUEST_TIMEOUT' : 'TOKEN_ENDPOINT_UNREACHABLE', retryable: true, cause: safeCause(error) },
-      );
+      if (error instanceof TokenRequestError) throw error;
+      // A network error: the axios error's config holds the form body, so only a summary is kept.
+      throw new TokenRequestError(`token endpoint unreachable: ${safeCause(error).message}`, {
+        code: 'TOKEN_ENDPOINT_UNREACHABLE',
+        retryable: true,
+        cause: safeCause(error),
+      });
     }
     return parseAnswer(status, text, contentType);
   }
