@@ -22,6 +22,14 @@ interface Carried {
 }
 
 /**
+ * Where a config keeps what it carried: a symbol, out of the public types and
+ * clear of user keys, and cheaper per request than a WeakMap entry. Being
+ * non-enumerable, it is neither logged nor copied into a replay's config.
+ */
+const CARRIED = Symbol('axios-ws-auth:carried');
+type CarryingConfig = { [CARRIED]?: Carried };
+
+/**
  * Installs a request interceptor that adds `auth`'s credentials to requests
  * bound for the allowed origins, and a response interceptor that answers a
  * 401 with one shared refresh and a replay. Returns `detach()`.
@@ -37,20 +45,19 @@ export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceL
     throw new AuthError('attachAuth: auth must be an AuthManager (getAuthHeaders, handleUnauthorized)', { code: 'INVALID_OPTIONS' });
   }
   const settings = normalizeAttachOptions(options, instance.defaults.baseURL);
-  // Which token each outgoing config carried; a replay is a new config with its own entry.
-  const carried = new WeakMap<object, Carried>();
 
   const requestId = instance.interceptors.request.use(async (config) => {
     if (config.skipAuth === true || !mayReceiveCredentials(config, instance, settings)) return config;
     const headers = await unlessAborted(auth.getAuthHeaders(), config.signal, () => canceled(config));
     setHeaders(config, headers);
-    carried.set(config, { token: bearerToken(headers), headerNames: Object.keys(headers) });
+    // Not enumerable: it holds the token, and an error's config is what callers log.
+    Object.defineProperty(config, CARRIED, { value: { token: bearerToken(headers), headerNames: Object.keys(headers) }, configurable: true, writable: true });
     return config;
   });
 
   const responseId = instance.interceptors.response.use(null, async (error: unknown) => {
     const config = failedConfig<C>(error);
-    const sent = config && carried.get(config);
+    const sent = config && (config as CarryingConfig)[CARRIED];
     if (!config || !sent) throw error;
     // Whatever goes back to the caller goes without the credentials we added.
     const giveBack = (returned: unknown = error) => redactCredentials(returned, sent.headerNames);

@@ -12,18 +12,28 @@ const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 export function requestOrigin(config: AuthRequestConfig): string | undefined {
   const url = config.url instanceof URL ? config.url.href : typeof config.url === 'string' ? config.url : '';
   const base = typeof config.baseURL === 'string' && config.baseURL !== '' ? config.baseURL : undefined;
-  const full = base !== undefined && (!ABSOLUTE_URL.test(url) || config.allowAbsoluteUrls === false) ? combine(base, url) : url;
-  return originOf(full);
+  if (base === undefined || (ABSOLUTE_URL.test(url) && config.allowAbsoluteUrls !== false)) return originOf(url);
+  // baseURL + a path keeps the baseURL's origin: the hot path, answered from the memo without parsing.
+  return ABSOLUTE_URL.test(base) ? originOf(base) : originOf(combine(base, url));
 }
+
+/** Origins of recently seen URLs (baseURLs, mostly): every request asks, few URLs repeat endlessly. */
+const originMemo = new Map<string, string | undefined>();
+const ORIGIN_MEMO_LIMIT = 64;
 
 /** The origin of a URL (relative ones against the page, in a browser), or undefined. */
 export function originOf(url: string): string | undefined {
+  if (originMemo.has(url)) return originMemo.get(url);
+  let origin: string | undefined;
   try {
-    const origin = new URL(url, pageOrigin()).origin;
-    return origin === 'null' ? undefined : origin;
+    const parsed = new URL(url, pageOrigin()).origin;
+    origin = parsed === 'null' ? undefined : parsed;
   } catch {
-    return undefined;
+    origin = undefined;
   }
+  if (originMemo.size >= ORIGIN_MEMO_LIMIT) originMemo.clear();
+  originMemo.set(url, origin);
+  return origin;
 }
 
 function combine(base: string, relative: string): string {
