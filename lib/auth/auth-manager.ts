@@ -70,6 +70,7 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
   private storeRead = false;
   private failure: { error: AuthError; retryAt: number; count: number } | undefined;
   private autoRefreshTimer: NodeJS.Timeout | undefined;
+  private cachedHeaders: { token: string; headers: Promise<Readonly<Record<string, string>>> } | undefined;
   private closed = false;
 
   constructor(options: AuthManagerOptions) {
@@ -97,11 +98,19 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     }
   }
 
-  /** `Authorization: Bearer …`, or the API-key header. */
-  async getAuthHeaders(): Promise<Record<string, string>> {
+  /** `Authorization: Bearer …`, or the API-key header (a frozen object: copy it to change it). */
+  getAuthHeaders(): Promise<Readonly<Record<string, string>>> {
     const { apiKey } = this.config;
-    if (apiKey) return { [apiKey.header]: apiKey.value };
-    return { Authorization: `Bearer ${await this.getAccessToken()}` };
+    if (apiKey) return this.headersFor(apiKey.value, () => ({ [apiKey.header]: apiKey.value }));
+    const current = this.tokenSet;
+    // Every request asks: while the token is good, the same settled promise answers, allocation-free.
+    if (!this.refreshInFlight && current && !this.isDue(current)) return this.headersFor(current.accessToken, () => bearer(current.accessToken));
+    return this.getAccessToken().then(bearer);
+  }
+
+  private headersFor(token: string, build: () => Record<string, string>): Promise<Readonly<Record<string, string>>> {
+    if (this.cachedHeaders?.token !== token) this.cachedHeaders = { token, headers: Promise.resolve(Object.freeze(build())) };
+    return this.cachedHeaders.headers;
   }
 
   /** Full authentication with the grant (shares a flight already under way). */
@@ -316,4 +325,8 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     if (this.autoRefreshTimer) clearTimeout(this.autoRefreshTimer);
     this.autoRefreshTimer = undefined;
   }
+}
+
+function bearer(token: string): Record<string, string> {
+  return { Authorization: `Bearer ${token}` };
 }

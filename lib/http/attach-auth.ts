@@ -46,12 +46,17 @@ export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceL
   }
   const settings = normalizeAttachOptions(options, instance.defaults.baseURL);
 
+  let lastHeaders: Readonly<Record<string, string>> | undefined;
+  let lastCarried: Carried | undefined;
   const requestId = instance.interceptors.request.use(async (config) => {
     if (config.skipAuth === true || !mayReceiveCredentials(config, instance, settings)) return config;
     const headers = await unlessAborted(auth.getAuthHeaders(), config.signal, () => canceled(config));
     setHeaders(config, headers);
+    // The manager hands out the same headers object while a token lasts: so does this.
+    if (headers !== lastHeaders) lastCarried = { token: bearerToken(headers), headerNames: Object.keys(headers) };
+    lastHeaders = headers;
     // Not enumerable: it holds the token, and an error's config is what callers log.
-    Object.defineProperty(config, CARRIED, { value: { token: bearerToken(headers), headerNames: Object.keys(headers) }, configurable: true, writable: true });
+    Object.defineProperty(config, CARRIED, { value: lastCarried, configurable: true, writable: true });
     return config;
   });
 
