@@ -1,5 +1,5 @@
 export { AuthManager } from './auth/auth-manager';
-export type { AuthManagerEvents, TokenEvent, RefreshFailedEvent, UnauthorizedEvent } from './auth/auth-manager';
+export type { AuthManagerEvents, TokenEvent, RefreshFailedEvent, UnauthorizedEvent } from './auth/events';
 export type {
   AuthManagerOptions,
   CommonAuthOptions,

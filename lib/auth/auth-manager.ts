@@ -3,53 +3,11 @@ import { AuthError, TokenRequestError, safeCause } from '../errors';
 import { authOptionsFromConfig } from '../config/auth-options';
 import type { GatewayConfig, GatewaySection } from '../config/types';
 import { withDeadline } from './deadline';
+import type { AuthManagerEvents, TokenEvent } from './events';
 import { MetricsRecorder, type AuthMetrics } from './metrics';
 import { normalizeOptions, type AuthManagerOptions, type CommonAuthOptions, type NormalizedOptions } from './options';
 import { TokenEndpoint } from './token-endpoint';
 import { fingerprint, toTokenSet, type TokenSet } from './token-set';
-
-/** Metadata of a new token. Never the token itself: call `getAccessToken()`. */
-export interface TokenEvent {
-  source: 'authenticate' | 'refresh' | 'store';
-  /** Short one-way fingerprint of the access token. */
-  fingerprint: string;
-  /** Epoch ms; absent for an opaque token without a lifetime. */
-  expiresAt: number | undefined;
-  durationMs: number;
-  /** A refresh that returned a new refresh token. */
-  rotated: boolean;
-}
-
-export interface RefreshFailedEvent {
-  error: AuthError;
-  retryable: boolean;
-  durationMs: number;
-  /** Epoch ms before which no new token request is made. */
-  retryAt: number;
-}
-
-export interface UnauthorizedEvent {
-  /** Fingerprint of the token the server rejected, when the caller said which. */
-  fingerprint: string | undefined;
-  /** The token had already been replaced: no refresh was needed. */
-  stale: boolean;
-}
-
-/** The events of an `AuthManager`; payloads carry metadata, never secrets. */
-export interface AuthManagerEvents {
-  /** A full authentication with the grant succeeded. */
-  authenticated: (event: TokenEvent) => void;
-  /** A refresh_token grant succeeded. */
-  refreshed: (event: TokenEvent) => void;
-  /** Any new token set, including one read from the store. */
-  token: (event: TokenEvent) => void;
-  /** A token flight failed (it may be retried after `retryAt`). */
-  refreshFailed: (event: RefreshFailedEvent) => void;
-  /** A 401 was reported through `handleUnauthorized()`. */
-  unauthorized: (event: UnauthorizedEvent) => void;
-  /** Authentication failed for good (credentials rejected). */
-  error: (error: AuthError) => void;
-}
 
 type FlightKind = 'initial' | 'refresh' | 'authenticate';
 
