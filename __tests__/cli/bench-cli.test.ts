@@ -32,7 +32,9 @@ describe('axios-ws-auth bench (child process)', () => {
     expect(summary.messages).toMatchObject({ sent: 1600, echoed: 1600, unanswered: 0 });
     expect(summary.errors.count).toBe(0);
     expect(summary.auth.refreshes).toBeGreaterThanOrEqual(1); // a 100 ms token cannot last the run (1 600 round trips)
-    expect(summary.server!.expiredTokenRequests).toBe(0);
+    // What the client counted is what the server saw (an upgrade may still meet a token that ran out
+    // on its way at this lifetime: the channel then refreshes and reconnects, losing nothing).
+    expect(summary.server!.tokenRequests).toBe(summary.auth.tokenRequests);
   });
 
   it('prints a readable summary table', async () => {
