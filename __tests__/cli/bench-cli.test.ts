@@ -99,7 +99,7 @@ describe('bench arguments', () => {
     expect(parseDuration('2m')).toBe(120_000);
     expect(parseDuration('3')).toBe(3_000);
     expect(() => parseDuration('soon')).toThrow('--duration');
-    expect(parseBenchArgs([])).toMatchObject({ sessions: 20, messages: 200, concurrency: 10, json: false, config: undefined });
+    expect(parseBenchArgs([])).toMatchObject({ sessions: 20, messages: 2000, tokenTtlSeconds: 1, concurrency: 10, json: false, config: undefined });
     expect(parseBenchArgs(['-h'])).toBe('help');
   });
 });

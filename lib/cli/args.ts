@@ -30,10 +30,10 @@ test gateway with a short token lifetime, so refreshes happen during the run.
 Options:
   --config <file>      gateway YAML (see README); default: embedded gateway
   --sessions <n>       sessions to create (default 20)
-  --messages <n>       messages per session (default 200)
+  --messages <n>       messages per session (default 2000)
   --concurrency <n>    sessions streaming at once (default 10)
   --duration <time>    stop after this long, e.g. 30s, 2m, 500ms
-  --token-ttl <sec>    embedded gateway token lifetime (default 2)
+  --token-ttl <sec>    embedded gateway token lifetime (default 1)
   --json               print the summary as JSON
   -h, --help           this text`;
 
@@ -64,10 +64,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   return {
     config: values.config,
     sessions: positiveInteger('--sessions', values.sessions, 20),
-    messages: positiveInteger('--messages', values.messages, 200),
+    messages: positiveInteger('--messages', values.messages, 2000),
     concurrency: positiveInteger('--concurrency', values.concurrency, 10),
     durationMs: values.duration === undefined ? undefined : parseDuration(values.duration),
-    tokenTtlSeconds: positiveNumber('--token-ttl', values['token-ttl'], 2),
+    tokenTtlSeconds: positiveNumber('--token-ttl', values['token-ttl'], 1),
     json: values.json ?? false,
   };
 }
