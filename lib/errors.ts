@@ -36,7 +36,8 @@ export class AuthError extends Error {
   readonly retryable: boolean;
 
   constructor(message: string, options: AuthErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Sanitised whoever builds the error: an axios error as cause would carry the request's form body.
+    super(message, options.cause === undefined ? undefined : { cause: safeCause(options.cause) });
     this.code = options.code ?? 'AUTH_FAILED';
     this.retryable = options.retryable ?? false;
   }

@@ -89,6 +89,52 @@ describe('AuthManager failures are told apart', () => {
   });
 });
 
+describe('AuthManager under interference', () => {
+  let server: TokenServer;
+  beforeEach(async () => {
+    server = await startTokenServer({ tokenLatencyMs: 20 });
+  });
+  afterEach(() => server.close());
+
+  it('a listener that throws does not turn a good token into a failure', async () => {
+    const messages: string[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (message: string) => messages.push(message) };
+    const auth = new AuthManager(passwordOptions(server.tokenUrl, { logger }));
+    auth.on('token', () => {
+      throw new Error('listener bug');
+    });
+    const errors: unknown[] = [];
+    auth.on('error', (error) => errors.push(error));
+    expect(server.authority.check(await auth.getAccessToken())).toBe('valid');
+    expect(auth.metrics().refreshFailures).toBe(0);
+    expect(errors).toEqual([]);
+    expect(messages).toEqual([expect.stringContaining("'token' listener threw")]);
+  });
+
+  it('clear() during a flight: the flight does not bring the old session back', async () => {
+    const auth = new AuthManager(passwordOptions(server.tokenUrl));
+    const inFlight = auth.getAccessToken();
+    await auth.clear();
+    const old = await inFlight; // its waiters still get an answer
+    const fresh = await auth.getAccessToken();
+    expect(fresh).not.toBe(old);
+    expect(server.authority.stats().grants.password).toBe(2);
+  });
+
+  it('a 401 for a replaced token returns at once, even during a refresh that then fails', async () => {
+    let clock = Date.now();
+    const auth = new AuthManager(passwordOptions(server.tokenUrl, { now: () => clock, refreshLeewayMs: 60_000 }));
+    const old = await auth.getAccessToken();
+    await auth.handleUnauthorized(old);
+    const current = await auth.getAccessToken();
+    clock += 3600_000 - 30_000; // proactive refresh due, token still usable
+    server.authority.failTokenRequests(1, 503);
+    const proactive = auth.getAccessToken();
+    await expect(auth.handleUnauthorized(old)).resolves.toBeUndefined(); // stale: no wait, no failure
+    expect(await proactive).toBe(current); // the failed early refresh leaves the good token in use
+  });
+});
+
 describe('AuthManager expiry', () => {
   let server: TokenServer;
   afterEach(() => server.close());
@@ -146,7 +192,8 @@ describe('AuthManager expiry', () => {
 
   it('the autoRefresh timer is unref\'d', async () => {
     const spy = jest.spyOn(global, 'setTimeout');
-    const auth = new AuthManager({ grant: async () => ({ access_token: 'a', token_type: 'Bearer', expires_in: 3600 }), autoRefresh: true });
+    // timeoutMs 0: no deadline timer for the grant, so the only timer is autoRefresh's.
+    const auth = new AuthManager({ grant: async () => ({ access_token: 'a', token_type: 'Bearer', expires_in: 3600 }), autoRefresh: true, timeoutMs: 0 });
     try {
       await auth.getAccessToken();
       const timers = spy.mock.results.map((result) => result.value as NodeJS.Timeout);

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import axios from 'axios';
 import MockAdapter from 'axios-mock-adapter';
-import { AuthManager, type AuthManagerOptions, type Logger } from '../../lib';
+import { AuthManager, TokenRequestError, type AuthManagerOptions, type Logger } from '../../lib';
 import { startRawServer, startTokenServer, type TokenServer } from '../helpers/token-server';
 
 const PASSWORD = 'pw-Secret-0001';
@@ -67,6 +67,23 @@ describe('no secret leaves the manager', () => {
     }
     expect(everything).toContain(`TOKEN_REQUEST_TIMEOUT`);
     expect(lines.length).toBeGreaterThan(5);
+  });
+});
+
+describe('error causes are sanitised whoever builds the error', () => {
+  it('a custom grant throwing a TokenRequestError caused by an axios error keeps no form body', async () => {
+    const axiosLike = Object.assign(new Error('Request failed with status code 500'), {
+      isAxiosError: true,
+      code: 'ERR_BAD_RESPONSE',
+      config: { data: `grant_type=password&password=${PASSWORD}` },
+    });
+    const auth = new AuthManager({ grant: async () => Promise.reject(new TokenRequestError('device flow failed', { cause: axiosLike })) });
+    const seen: string[] = [];
+    auth.on('refreshFailed', (event) => seen.push(inspect(event, { depth: 6 })));
+    const error = await auth.getAccessToken().catch((caught: unknown) => caught);
+    seen.push(inspect(error, { depth: 6 }));
+    expect(seen.join('\n')).not.toContain(PASSWORD);
+    expect(seen.join('\n')).toContain('Request failed with status code 500');
   });
 });
 

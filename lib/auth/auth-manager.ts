@@ -11,6 +11,12 @@ import { fingerprint, toTokenSet, type TokenSet } from './token-set';
 
 type FlightKind = 'initial' | 'refresh' | 'authenticate';
 
+/** One token flight: when it started, and in which session (`epoch`). */
+interface Flight {
+  startedAt: number;
+  epoch: number;
+}
+
 /**
  * Owns one client's credentials. Every consumer (axios interceptors, session
  * channels, direct callers) borrows tokens from it; proactive and reactive
@@ -30,6 +36,8 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
   private autoRefreshTimer: NodeJS.Timeout | undefined;
   private cachedHeaders: { token: string; headers: Promise<Readonly<Record<string, string>>> } | undefined;
   private closed = false;
+  /** Bumped by `clear()`: a flight started before it must not bring the old session back. */
+  private epoch = 0;
 
   constructor(options: AuthManagerOptions) {
     super();
@@ -91,13 +99,12 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     this.recorder.unauthorized++;
     const current = this.tokenSet?.accessToken;
     const stale = rejectedToken !== undefined && rejectedToken !== current;
-    this.emit('unauthorized', { fingerprint: fingerprint(rejectedToken), stale });
-    if (this.config.apiKey) return;
+    this.notify('unauthorized', { fingerprint: fingerprint(rejectedToken), stale });
+    if (this.config.apiKey || stale) return;
     if (this.refreshInFlight) {
       await this.refreshInFlight;
       return;
     }
-    if (stale) return;
     this.rejectedToken = current;
     await this.startFlight('refresh');
   }
@@ -109,6 +116,9 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
 
   /** Forgets the tokens, here and in the store. */
   async clear(): Promise<void> {
+    // A flight under way belongs to the forgotten session: its token is not installed (see accept()).
+    this.epoch++;
+    this.refreshInFlight = undefined;
     this.tokenSet = undefined;
     this.rejectedToken = undefined;
     this.failure = undefined;
@@ -138,8 +148,9 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
   private async fly(kind: FlightKind): Promise<TokenSet> {
     const { store, storeKey, now, logger } = this.config;
     const startedAt = now();
+    const flight: Flight = { startedAt, epoch: this.epoch };
     try {
-      const obtain = () => this.obtain(kind, startedAt);
+      const obtain = () => this.obtain(kind, flight);
       const tokenSet = store.withLock ? await store.withLock(storeKey, obtain) : await obtain();
       this.failure = undefined;
       return tokenSet;
@@ -151,46 +162,46 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
       this.failure = { error, retryAt, count };
       this.recorder.refreshFailures++;
       logger.warn('axios-ws-auth: token request failed', { code: error.code, retryable: error.retryable, retryInMs: delay, message: error.message });
-      this.emit('refreshFailed', { error, retryable: error.retryable, durationMs: now() - startedAt, retryAt });
-      if (!error.retryable) this.emit('error', error);
+      this.notify('refreshFailed', { error, retryable: error.retryable, durationMs: now() - startedAt, retryAt });
+      if (!error.retryable) this.notify('error', error);
       if (this.config.autoRefresh && this.tokenSet) this.schedule(delay);
       throw error;
     }
   }
 
   /** Store first, then the refresh grant, then a full authentication: the cheapest way to a good token. */
-  private async obtain(kind: FlightKind, startedAt: number): Promise<TokenSet> {
+  private async obtain(kind: FlightKind, flight: Flight): Promise<TokenSet> {
     if (!this.storeRead || this.config.store.withLock) {
       this.storeRead = true;
-      const adopted = await this.adoptStored(startedAt);
+      const adopted = await this.adoptStored(flight);
       if (adopted) return adopted;
     }
     const refreshToken = this.tokenSet?.refreshToken;
     if (kind !== 'authenticate' && refreshToken !== undefined && this.endpoint) {
       try {
-        return await this.refresh(refreshToken, startedAt);
+        return await this.refresh(refreshToken, flight);
       } catch (error) {
         if (!(error instanceof TokenRequestError && error.rejected)) throw error;
         this.recorder.fallbacks++;
         this.config.logger.warn('axios-ws-auth: refresh token rejected; authenticating again', { oauthError: error.oauthError });
         // Another process sharing the store may have rotated the refresh token.
-        const adopted = await this.adoptStored(startedAt);
+        const adopted = await this.adoptStored(flight);
         if (adopted) return adopted;
         this.tokenSet = undefined;
       }
     }
-    return this.authenticateWithGrant(startedAt);
+    return this.authenticateWithGrant(flight);
   }
 
-  private async refresh(refreshToken: string, startedAt: number): Promise<TokenSet> {
+  private async refresh(refreshToken: string, flight: Flight): Promise<TokenSet> {
     this.recorder.tokenRequests++;
     const body = await this.endpoint!.request({ grant_type: 'refresh_token', refresh_token: refreshToken });
     const tokenSet = toTokenSet(body, this.config.now(), refreshToken);
     this.recorder.refreshes++;
-    return this.accept(tokenSet, 'refresh', startedAt, tokenSet.refreshToken !== refreshToken);
+    return this.accept(tokenSet, 'refresh', flight, tokenSet.refreshToken !== refreshToken);
   }
 
-  private async authenticateWithGrant(startedAt: number): Promise<TokenSet> {
+  private async authenticateWithGrant(flight: Flight): Promise<TokenSet> {
     const { grant, password, scope } = this.config;
     this.recorder.tokenRequests++;
     let body: unknown;
@@ -207,11 +218,11 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     }
     const tokenSet = toTokenSet(body, this.config.now());
     this.recorder.authentications++;
-    return this.accept(tokenSet, 'authenticate', startedAt, false);
+    return this.accept(tokenSet, 'authenticate', flight, false);
   }
 
   /** Takes the store's token set when it is newer than ours and still good. */
-  private async adoptStored(startedAt: number): Promise<TokenSet | undefined> {
+  private async adoptStored(flight: Flight): Promise<TokenSet | undefined> {
     let stored: TokenSet | undefined;
     try {
       stored = await this.config.store.load(this.config.storeKey);
@@ -220,14 +231,15 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     }
     if (!stored || stored.accessToken === this.tokenSet?.accessToken || stored.accessToken === this.rejectedToken) return undefined;
     if (this.tokenSet && stored.receivedAt <= this.tokenSet.receivedAt) return undefined;
-    if (!this.isDue(stored)) return this.accept(stored, 'store', startedAt, false, { save: false });
+    if (!this.isDue(stored)) return this.accept(stored, 'store', flight, false, { save: false });
     // Expired, but its refresh token may be newer than ours (rotated elsewhere).
     if (stored.refreshToken) this.tokenSet = stored;
     return undefined;
   }
 
-  private async accept(tokenSet: TokenSet, source: TokenEvent['source'], startedAt: number, rotated: boolean, { save = true } = {}): Promise<TokenSet> {
+  private async accept(tokenSet: TokenSet, source: TokenEvent['source'], flight: Flight, rotated: boolean, { save = true } = {}): Promise<TokenSet> {
     const { now, store, storeKey, logger } = this.config;
+    if (flight.epoch !== this.epoch) return tokenSet; // cleared meanwhile: hand it to the waiters, keep nothing
     this.tokenSet = tokenSet;
     this.rejectedToken = undefined;
     if (save) {
@@ -235,13 +247,13 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
         logger.warn('axios-ws-auth: could not save the token set', { message: safeCause(error).message });
       });
     }
-    const durationMs = now() - startedAt;
+    const durationMs = now() - flight.startedAt;
     if (source !== 'store') this.recorder.recordLatency(durationMs);
     const event: TokenEvent = { source, fingerprint: fingerprint(tokenSet.accessToken)!, expiresAt: tokenSet.expiresAt, durationMs, rotated };
     logger.info(`axios-ws-auth: new token (${source})`, { fingerprint: event.fingerprint, expiresAt: event.expiresAt, durationMs });
-    if (source === 'authenticate') this.emit('authenticated', event);
-    if (source === 'refresh') this.emit('refreshed', event);
-    this.emit('token', event);
+    if (source === 'authenticate') this.notify('authenticated', event);
+    if (source === 'refresh') this.notify('refreshed', event);
+    this.notify('token', event);
     if (this.config.autoRefresh && tokenSet.expiresAt !== undefined) {
       this.schedule(tokenSet.expiresAt - this.leewayFor(tokenSet) - now());
     }
@@ -277,6 +289,15 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
       this.startFlight('refresh', { ignoreBackoff: true }).catch(() => undefined); // failures surface as events and reschedule
     }, Math.min(Math.max(0, delayMs), 2 ** 31 - 1));
     this.autoRefreshTimer.unref();
+  }
+
+  /** Emits without letting a listener's throw turn a good token into a failed flight. */
+  private notify<K extends keyof AuthManagerEvents>(event: K, ...args: Parameters<AuthManagerEvents[K]>): void {
+    try {
+      (this.emit as (event: K, ...args: Parameters<AuthManagerEvents[K]>) => boolean)(event, ...args);
+    } catch (error) {
+      this.config.logger.error(`axios-ws-auth: a '${event}' listener threw`, { message: safeCause(error).message });
+    }
   }
 
   private stopTimer(): void {

@@ -65,8 +65,8 @@ export interface ApiKeyOptions extends CommonAuthOptions {
 
 /**
  * Any other flow (device code, token exchange…). With a `tokenUrl`, a returned
- * refresh token is used. The grant runs without a deadline (a device flow waits
- * for a person) unless `timeoutMs` is given; `signal` aborts at that deadline.
+ * refresh token is used. The grant has `timeoutMs` to settle (`signal` aborts at
+ * that deadline); a flow that waits for a person sets a longer one, or 0 for none.
  */
 export interface CustomGrantOptions extends CommonAuthOptions {
   grant: (context: { signal: AbortSignal }) => Promise<TokenResponse>;
@@ -109,7 +109,7 @@ export function normalizeOptions(options: AuthManagerOptions): NormalizedOptions
     retryDelayMs: nonNegative(options, 'retryDelayMs', 1000),
     maxRetryDelayMs: nonNegative(options, 'maxRetryDelayMs', 30_000),
     now: options.now ?? Date.now,
-    grantTimeoutMs: typeof grant === 'function' && options.timeoutMs !== undefined ? nonNegative(options, 'timeoutMs', 0) : 0,
+    grantTimeoutMs: typeof grant === 'function' ? nonNegative(options, 'timeoutMs', 10_000) : 0,
   };
   const timeoutMs = nonNegative(options, 'timeoutMs', 10_000);
   const clientAuth = options.clientAuth ?? 'body';
