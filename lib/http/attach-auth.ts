@@ -2,6 +2,7 @@ import { CanceledError, type AxiosError } from 'axios';
 import { AuthError } from '../errors';
 import { unlessAborted } from './abortable';
 import { normalizeAttachOptions, type AttachSettings } from './options';
+import { guardRedirects } from './redirect-guard';
 import { redactCredentials } from './redact';
 import { isReplayableBody } from './request-body';
 import { originOf, requestOrigin } from './request-origin';
@@ -57,6 +58,7 @@ export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceL
     lastHeaders = headers;
     // Not enumerable: it holds the token, and an error's config is what callers log.
     Object.defineProperty(config, CARRIED, { value: lastCarried, configurable: true, writable: true });
+    guardRedirects(config, lastCarried!.headerNames, (origin) => isAllowedOrigin(origin, instance, settings));
     return config;
   });
 
@@ -74,7 +76,12 @@ export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceL
       throw giveBack();
     }
     const replays = replayCount(config);
-    if (!wantsRetry(config, settings) || replays >= settings.maxRetries) throw giveBack();
+    if (!wantsRetry(config, settings)) {
+      // Not replayed, but the token is known bad: the next request should not carry it again.
+      auth.handleUnauthorized(token).catch(() => undefined);
+      throw giveBack();
+    }
+    if (replays >= settings.maxRetries) throw giveBack();
     if (!isReplayableBody(config.data)) {
       // The token is still bad for the next request: refresh in the background.
       auth.handleUnauthorized(token).catch(() => undefined);
@@ -96,7 +103,10 @@ export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceL
 
 function mayReceiveCredentials(config: AuthRequestConfig, instance: { defaults: { baseURL?: unknown } }, settings: AttachSettings): boolean {
   const origin = requestOrigin(config);
-  if (origin === undefined) return false;
+  return origin !== undefined && isAllowedOrigin(origin, instance, settings);
+}
+
+function isAllowedOrigin(origin: string, instance: { defaults: { baseURL?: unknown } }, settings: AttachSettings): boolean {
   if (settings.origins) return settings.origins.has(origin);
   // Read live, so a baseURL changed after attaching moves the credentials with it.
   const base = instance.defaults.baseURL;

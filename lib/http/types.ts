@@ -21,6 +21,7 @@ export interface AuthRequestConfig {
   data?: unknown;
   skipAuth?: unknown;
   retryOn401?: unknown;
+  beforeRedirect?: unknown;
 }
 
 /**
