@@ -185,8 +185,10 @@ describe('SessionChannel re-authentication (real ws gateway + token server)', ()
     fx.tokens.authority.expireAccessTokens();
 
     await waitFor(() => channel.state === 'open' && fx.gateway.openConnections().length === 1 && fx.gateway.connections.length === 2, 'the reconnect');
-    expect(drops[0]!.reason).toBe('unauthorized (close 4401)');
-    const tokenWaits = drops.filter((event) => event.reason === 'token unavailable');
+    // One drop, one event: the refresh failed, so its reason says so and its delay is the backoff's.
+    expect(drops[0]!.reason).toBe('unauthorized (close 4401), token unavailable');
+    expect(drops[0]!.attempt).toBe(1);
+    const tokenWaits = drops.filter((event) => event.reason.endsWith('token unavailable'));
     expect(tokenWaits.length).toBeGreaterThanOrEqual(1);
     expect(tokenWaits.every((event) => event.delayMs >= 0 && event.delayMs <= 100)).toBe(true);
     expect(fx.tokens.authority.stats().rejected).toBe(2);
@@ -198,7 +200,7 @@ describe('SessionChannel re-authentication (real ws gateway + token server)', ()
     const auth = fx.manager();
     const channel = fx.channel(auth, { reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 }, random: () => 1 });
     await channel.connect();
-    const waiting = new Promise<ReconnectingEvent>((resolve) => channel.on('reconnecting', (event) => event.reason === 'token unavailable' && resolve(event)));
+    const waiting = new Promise<ReconnectingEvent>((resolve) => channel.on('reconnecting', (event) => event.reason.endsWith('token unavailable') && resolve(event)));
     fx.tokens.authority.failTokenRequests(1, 503);
     fx.tokens.authority.expireAccessTokens();
     expect((await waiting).delayMs).toBe(60_000);

@@ -42,7 +42,10 @@ export function release(socket: WebSocket): void {
 export async function closeGracefully(socket: WebSocket, code: number, reason: string, timeoutMs: number): Promise<void> {
   if (socket.readyState === socket.CLOSED) return;
   await new Promise<void>((resolve) => {
-    const cutOff = setTimeout(() => socket.terminate(), timeoutMs);
+    const cutOff = setTimeout(() => {
+      socket.terminate();
+      resolve(); // a socket that never reports its close must not hold close() forever
+    }, timeoutMs);
     cutOff.unref();
     socket.once('close', () => {
       clearTimeout(cutOff);

@@ -118,6 +118,10 @@ export function resolveChannelOptions(options: SessionChannelOptions): ResolvedC
   if (!auth || typeof auth.getAccessToken !== 'function' || typeof auth.handleUnauthorized !== 'function' || typeof auth.getAuthHeaders !== 'function') {
     throw invalid('auth', 'must be an AuthManager (getAccessToken, getAuthHeaders, handleUnauthorized)');
   }
+  if ((options.wsOptions as { followRedirects?: unknown } | undefined)?.followRedirects) {
+    // ws keeps every header but Authorization and Cookie across a redirect: an API key would follow it anywhere.
+    throw invalid('wsOptions.followRedirects', 'is not supported: credentials would follow the redirect to another host');
+  }
   const reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
   for (const key of ['initialDelayMs', 'maxDelayMs', 'factor', 'maxAttempts', 'stableAfterMs'] as const) {
     if (typeof reconnect[key] !== 'number' || Number.isNaN(reconnect[key]) || reconnect[key] < 0) throw invalid(`reconnect.${key}`, 'must be a non-negative number');

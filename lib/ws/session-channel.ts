@@ -125,6 +125,8 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   }
 
   private async openSocket(): Promise<void> {
+    // A listener of 'reconnecting' or 'stateChange' may have closed the channel just now.
+    if (isEnding(this.currentState)) return;
     const generation = ++this.generation;
     this.waitingForToken = false;
     this.setState('connecting');
@@ -142,11 +144,18 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     this.refreshRequested = false;
     this.heartbeatTimedOut = false;
     const current = () => generation === this.generation;
-    const socket = dial(this.options, credentials, {
-      open: () => current() && this.onOpen(socket),
-      message: (data, isBinary) => current() && this.onMessage(decode(data, isBinary)),
-      close: (code, reason, httpStatus) => current() && this.onDrop(code, reason, httpStatus),
-    });
+    let socket: WebSocket;
+    try {
+      socket = dial(this.options, credentials, {
+        open: () => current() && this.onOpen(socket),
+        message: (data, isBinary) => current() && this.onMessage(decode(data, isBinary)),
+        close: (code, reason, httpStatus) => current() && this.onDrop(code, reason, httpStatus),
+      });
+    } catch (error) {
+      // ws refuses some options synchronously (a duplicated subprotocol, a bad URL): no retry can help.
+      const failure = new ChannelClosedError(`could not open the socket: ${safeCause(error).message}`, { cause: error });
+      return this.finish({ code: 1006, reason: 'dial failed', initiator: 'failure', error: failure });
+    }
     this.socket = socket;
   }
 
@@ -218,18 +227,19 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
       return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error });
     }
     if (!this.countAttempt(cause)) return;
-    const paced = refusedFresh && !wasStable;
-    const delayMs = paced ? fullJitterDelay(this.attempt - 1, this.options.reconnect, this.options.random) : 0;
     this.setState('reconnecting');
-    this.emit('reconnecting', { attempt: this.attempt, delayMs, reason: `unauthorized (${cause})` });
     generation = ++this.generation;
     try {
       await this.options.auth.handleUnauthorized(this.tokenUsed);
     } catch (error) {
-      if (generation === this.generation) this.onTokenFailure(error);
+      // One drop, one attempt, one event: the token failure's backoff is this drop's delay.
+      if (generation === this.generation) this.onTokenFailure(error, `unauthorized (${cause}), token unavailable`, true);
       return;
     }
     if (generation !== this.generation) return;
+    const paced = refusedFresh && !wasStable;
+    const delayMs = paced ? fullJitterDelay(this.attempt - 1, this.options.reconnect, this.options.random) : 0;
+    this.emit('reconnecting', { attempt: this.attempt, delayMs, reason: `unauthorized (${cause})` });
     this.refreshRequested = true;
     this.retryAfter(delayMs);
   }
@@ -249,17 +259,17 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   }
 
   /** A retryable token failure backs off like a drop; a permanent one ends the channel. */
-  private onTokenFailure(caught: unknown): void {
+  private onTokenFailure(caught: unknown, reason = 'token unavailable', counted = false): void {
     const error = caught instanceof AuthError ? caught : new AuthError(`could not get a token: ${safeCause(caught).message}`, { retryable: true, cause: safeCause(caught) });
     if (!error.retryable) {
       return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error });
     }
     this.waitingForToken = true;
-    this.scheduleReconnect('token unavailable', 0, error);
+    this.scheduleReconnect(reason, 0, error, counted);
   }
 
-  private scheduleReconnect(reason: string, minDelayMs = 0, cause?: AuthError): void {
-    if (!this.countAttempt(reason, cause)) return;
+  private scheduleReconnect(reason: string, minDelayMs = 0, cause?: AuthError, counted = false): void {
+    if (!counted && !this.countAttempt(reason, cause)) return;
     const delayMs = Math.max(minDelayMs, fullJitterDelay(this.attempt - 1, this.options.reconnect, this.options.random));
     this.setState('reconnecting');
     this.emit('reconnecting', { attempt: this.attempt, delayMs, reason });
@@ -300,6 +310,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
       // The socket died under the write: back in its place, for the next connection's flush
       // (flushing again here would spin on the dying socket, a callback per turn, and starve I/O).
       this.queue.requeue(entry);
+      if (this.socket !== socket) this.flush(); // a new socket may already be open and flushed
     });
   }
 
