@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,6 +72,21 @@ describe('axios-ws-auth bench (child process)', () => {
       rmSync(dir, { recursive: true, force: true });
       await gateway.close();
     }
+  });
+
+  it('Ctrl-C stops the run cleanly with a partial summary and exit code 130', async () => {
+    const child = spawn(process.execPath, [cli, 'bench', '--sessions', '50', '--messages', '1000000', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const interrupt = setTimeout(() => child.kill('SIGINT'), 3000);
+    const code = await exited;
+    clearTimeout(interrupt);
+    expect(code).toBe(130);
+    const summary = JSON.parse(stdout) as BenchSummary;
+    expect(summary.completed).toBe(false);
+    expect(summary.messages.echoed).toBeGreaterThan(0);
+    expect(summary.sessions.failed).toBe(0);
   });
 
   it('bad flags and a bad config get a message and usage, not a stack trace', async () => {

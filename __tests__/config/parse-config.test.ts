@@ -84,6 +84,10 @@ gateway:
     expect(error.message).toBe('gateway.yaml:6: gateway.jwt.password refers to the environment variable GW_PASSWORD, which is not set');
     expect(failure(original.replace('"password"', '"${GW_PASSWORD"')).message).toContain('without a closing');
     expect(failure(original.replace('"password"', '"${1BAD}"')).message).toContain('not a valid variable name');
+    // A literal "${" inside a password: the error names the key, never the text around it.
+    const secretish = failure(original.replace('"password"', '"Pa${ss w0rd!}x"'));
+    expect(secretish.key).toBe('gateway.jwt.password');
+    expect(secretish.message).not.toMatch(/ss w0rd|Pa\$/);
   });
 
   it('unknown auth_type lists the allowed values, with key and line', () => {

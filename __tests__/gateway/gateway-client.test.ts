@@ -67,6 +67,11 @@ describe('GatewayClient against the embedded gateway', () => {
     expect(await goodKey.testConnection()).toMatchObject({ ok: true, authenticated: true });
     await goodKey.close();
 
+    // A 404 from a wrong health path is a failure, but not one of our credentials.
+    const wrongPath = new GatewayClient({ baseUrl: gateway.baseUrl, auth: passwordAuth(), paths: { health: '/api/v1/no-such-health' } });
+    expect(await wrongPath.testConnection()).toMatchObject({ ok: false, status: 404, authenticated: true });
+    await wrongPath.close();
+
     const closed = await startTestGateway();
     const url = closed.baseUrl;
     await closed.close();

@@ -62,6 +62,8 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
 
 class BenchRun {
   private readonly stop = new AbortController();
+  /** Channels streaming now: a stop closes them, so no connect() or send() keeps the run waiting. */
+  private readonly live = new Set<{ close(): Promise<void> }>();
   private readonly messageLatencies: number[] = [];
   private readonly createLatencies: number[] = [];
   private readonly metricsLatencies: number[] = [];
@@ -76,7 +78,10 @@ class BenchRun {
 
   async execute(embedded: TestGateway | undefined): Promise<BenchSummary> {
     const started = performance.now();
-    const stopRun = () => this.stop.abort();
+    const stopRun = () => {
+      this.stop.abort();
+      for (const channel of this.live) void channel.close();
+    };
     this.hooks.signal?.addEventListener('abort', stopRun, { once: true });
     const deadline = this.options.durationMs === undefined ? undefined : setTimeout(stopRun, this.options.durationMs);
     deadline?.unref();
@@ -104,6 +109,7 @@ class BenchRun {
       return;
     }
     const channel = this.client.openSession(sessionId, { renewOnOpenSocket: (token) => ({ type: 'auth', token }) });
+    this.live.add(channel);
     const pending = new Map<number, number>();
     let wake: (() => void) | undefined;
     channel.on('open', () => {
@@ -139,11 +145,15 @@ class BenchRun {
       await this.http(this.metricsLatencies, () => this.client.getSessionMetrics(sessionId));
       this.counts.streamed++;
     } catch (error) {
-      this.counts.failed++;
-      this.fail(error);
+      // A channel closed by a stop is not a failed session.
+      if (!this.stop.signal.aborted) {
+        this.counts.failed++;
+        this.fail(error);
+      }
     } finally {
       // Messages still in flight when the run was stopped are not failures; any other leftover is.
       if (!this.stop.signal.aborted) this.counts.unanswered += pending.size;
+      this.live.delete(channel);
       await channel.close();
     }
   }

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { SingleBar, Presets } from 'cli-progress';
-import { AuthError } from '../errors';
 import { parseBenchArgs, UsageError, USAGE } from './args';
 import { runBench } from './bench';
 import { formatSummary } from './summary';
@@ -30,8 +29,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
-  process.once('SIGINT', onSigint);
+  // The first Ctrl-C stops the run and prints what was measured; a second one does not wait.
+  const onSigint = () => (interrupt.signal.aborted ? process.exit(130) : interrupt.abort());
+  process.on('SIGINT', onSigint);
   const bar = !options.json && process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'bench [{bar}] {percentage}% | {value}/{total} messages | {eta}s left', hideCursor: true }, Presets.shades_classic) : undefined;
   bar?.start(options.sessions * options.messages, 0);
   try {
@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     bar?.stop();
     // Known failures (bad config, unreachable gateway) get one line, not a stack trace.
-    const message = error instanceof AuthError || error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
     console.error(`axios-ws-auth: ${message}`);
     return 1;
   } finally {

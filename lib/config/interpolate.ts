@@ -23,7 +23,8 @@ export function interpolate(text: string, env: Record<string, string | undefined
     if (inner === undefined) throw fail(site, 'has a "${" without a closing "}" (write "$${" for a literal "${")');
     const separator = inner.indexOf(':-');
     const name = separator === -1 ? inner : inner.slice(0, separator);
-    if (!NAME.test(name)) throw fail(site, `refers to "\${${name.slice(0, 40)}}", which is not a valid variable name`);
+    // The text between the braces may be part of a secret (a literal "${" in a password): never quote it.
+    if (!NAME.test(name)) throw fail(site, 'has a "${…}" that is not a valid variable name (write "$${" for a literal "${")');
     const value = env[name];
     if (separator !== -1) return value === undefined || value === '' ? inner.slice(separator + 2) : value;
     if (value === undefined) throw fail(site, `refers to the environment variable ${name}, which is not set`);

@@ -59,7 +59,7 @@ export interface ConnectionReport {
   /** HTTP status of the health check; absent on a network error. */
   status?: number;
   latencyMs: number;
-  /** The gateway accepted our credentials. */
+  /** The gateway accepted our credentials (a 5xx or 404 does not say otherwise; 401/403 and network errors do). */
   authenticated: boolean;
   error?: string;
 }
@@ -125,7 +125,9 @@ export class GatewayClient {
     } catch (error) {
       // A 401 here has already been through one refresh and replay.
       const status = (error as { response?: { status?: number } }).response?.status;
-      return { ok: false, ...(status !== undefined && { status }), latencyMs: latency(), authenticated: false, error: safeCause(error).message };
+      // A 500 or 404 says nothing against our credentials; only 401/403 (after a refresh) do.
+      const authenticated = status !== undefined && status !== 401 && status !== 403;
+      return { ok: false, ...(status !== undefined && { status }), latencyMs: latency(), authenticated, error: safeCause(error).message };
     }
   }
 
@@ -135,6 +137,7 @@ export class GatewayClient {
    */
   openSession(sessionId: string, options: Omit<SessionChannelOptions, 'url' | 'auth'> = {}): SessionChannel {
     const url = this.streamUrl(sessionId);
+    this.sessionUrls.delete(sessionId); // read once: the map stays as small as the sessions not yet opened
     const channel = new SessionChannel({ ...this.options.channel, ...options, url, auth: this.auth });
     this.channels.add(channel);
     channel.once('close', () => this.channels.delete(channel));

@@ -58,7 +58,7 @@ export function mockTokenEndpoint(mockAdapter: MockAdapterLike, options: MockTok
   const authority = new TokenAuthority(authorityOptions);
   mockAdapter.onPost(tokenUrl).reply(async (config) => {
     const latency = authority.tokenLatencyMs;
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency).unref());
     const { status, json } = authority.respond(formOf(config.data), headerOf(config.headers, 'authorization'));
     // A JSON string, not an object: the AuthManager's token client does not parse bodies itself.
     return [status, JSON.stringify(json), { 'content-type': 'application/json', 'cache-control': 'no-store' }];

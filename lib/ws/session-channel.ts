@@ -50,6 +50,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   private terminalError: AuthError | undefined;
   /** Backing off because no token could be had: a new token from the manager ends the wait. */
   private waitingForToken = false;
+  private hasOpened = false;
   private readonly onToken = () => {
     if (this.waitingForToken && this.retryTimer) {
       clearTimeout(this.retryTimer);
@@ -173,6 +174,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     if (this.currentState !== 'open') return; // a stateChange listener closed the channel
     this.flush();
     this.emit('open');
+    this.hasOpened = true;
     this.firstOpen?.resolve();
   }
 
@@ -282,7 +284,8 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
       this.retryTimer = undefined;
       void this.openSocket();
     }, delayMs);
-    this.retryTimer.unref();
+    // Until the first open, someone awaits connect(): the process must not exit under them.
+    if (this.firstOpen === undefined || this.hasOpened) this.retryTimer.unref();
   }
 
   /** Counts a retry; false (and the channel ended) once `maxAttempts` is spent. */
