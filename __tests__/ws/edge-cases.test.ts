@@ -25,6 +25,17 @@ describe('SessionChannel edge cases', () => {
     await expect(channel.connect()).rejects.toThrow(/could not open the socket/);
     await waitFor(() => channel.state === 'closed', 'the end');
   });
+
+  it('a refused connection says so in the reconnect reason and the final error', async () => {
+    fx = await startWsFixture();
+    const port = new URL(fx.gateway.url).port;
+    await fx.gateway.close();
+    const channel = fx.channel(fx.manager(), { url: `ws://127.0.0.1:${port}/stream`, reconnect: { initialDelayMs: 1, maxDelayMs: 1, maxAttempts: 1 } });
+    const reasons: string[] = [];
+    channel.on('reconnecting', (event) => reasons.push(event.reason));
+    await expect(channel.connect()).rejects.toThrow(/ECONNREFUSED/);
+    expect(reasons[0]).toMatch(/^close 1006 \(connect ECONNREFUSED/);
+  });
 });
 
 describe('SessionChannel options', () => {

@@ -7,8 +7,11 @@ import type { UpgradeCredentials } from './token-transport';
 export interface DialHandlers {
   open(): void;
   message(data: RawData, isBinary: boolean): void;
-  /** Every way a socket ends comes here once; `httpStatus` is set when the upgrade was answered without 101. */
-  close(code: number, reason: string, httpStatus: number | undefined): void;
+  /**
+   * Every way a socket ends comes here once; `httpStatus` is set when the
+   * upgrade was answered without 101, `error` when the socket failed (refused, TLS…).
+   */
+  close(code: number, reason: string, httpStatus: number | undefined, error: Error | undefined): void;
 }
 
 /** Opens one ws connection with the credentials on the upgrade. */
@@ -19,7 +22,9 @@ export function dial(options: ResolvedChannelOptions, credentials: UpgradeCreden
     handshakeTimeout: options.connectTimeoutMs,
   });
   let httpStatus: number | undefined;
-  socket.on('error', noop); // every failure also ends in 'close', where it is classified
+  let failure: Error | undefined;
+  // Every failure also ends in 'close', where it is classified; the error rides along as its cause.
+  socket.on('error', (error) => (failure ??= error));
   socket.on('unexpected-response', (_request, response) => {
     // Keep the status for the close policy (401 → refresh, 403 → fatal…), then abort the handshake.
     httpStatus = response.statusCode;
@@ -28,7 +33,7 @@ export function dial(options: ResolvedChannelOptions, credentials: UpgradeCreden
   });
   socket.on('open', handlers.open);
   socket.on('message', handlers.message);
-  socket.on('close', (code, reason) => handlers.close(code, reason.toString('utf8'), httpStatus));
+  socket.on('close', (code, reason) => handlers.close(code, reason.toString('utf8'), httpStatus, failure));
   return socket;
 }
 

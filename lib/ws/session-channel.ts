@@ -150,7 +150,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
       socket = dial(this.options, credentials, {
         open: () => current() && this.onOpen(socket),
         message: (data, isBinary) => current() && this.onMessage(decode(data, isBinary)),
-        close: (code, reason, httpStatus) => current() && this.onDrop(code, reason, httpStatus),
+        close: (code, reason, httpStatus, error) => current() && this.onDrop(code, reason, httpStatus, error),
       });
     } catch (error) {
       // ws refuses some options synchronously (a duplicated subprotocol, a bad URL): no retry can help.
@@ -183,14 +183,15 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     for (const stream of this.streams) stream.push(message);
   }
 
-  private onDrop(code: number, reason: string, httpStatus: number | undefined): void {
+  private onDrop(code: number, reason: string, httpStatus: number | undefined, socketError?: Error): void {
     const openedWithToken = this.currentState === 'open';
     // Stability belongs to the connection that just ended; an upgrade that failed was never stable.
     const wasStable = this.stable;
     this.stable = false;
     this.releaseSocket();
     if (this.heartbeatTimedOut) return this.scheduleReconnect('heartbeat timeout');
-    const cause = httpStatus === undefined ? `close ${code}` : `http ${httpStatus}`;
+    // 'close 1006 (connect ECONNREFUSED …)': the socket's own error says why a drop had no close frame.
+    const cause = httpStatus !== undefined ? `http ${httpStatus}` : socketError ? `close ${code} (${safeCause(socketError).message})` : `close ${code}`;
     let decision;
     try {
       decision = normalizeDecision(this.options.classifyClose(code, httpStatus ?? reason));
