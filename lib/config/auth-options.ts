@@ -20,7 +20,8 @@ export function authOptionsFromConfig(config: GatewayConfig | GatewaySection, ov
   return { ...common, grant: 'password', username: jwt.username, password: jwt.password, ...(jwt.clientSecret !== undefined && { clientSecret: jwt.clientSecret }) };
 }
 
-function gatewaySection(config: GatewayConfig | GatewaySection): GatewaySection {
+/** The `gateway` section of what `loadConfig()` returns, or the section itself; a `ConfigError` for anything else. */
+export function gatewaySection(config: GatewayConfig | GatewaySection): GatewaySection {
   const candidate: unknown = config !== null && typeof config === 'object' && 'gateway' in config ? config.gateway : config;
   const authType = (candidate as { authType?: unknown } | null)?.authType;
   if (authType !== 'jwt' && authType !== 'internal') {

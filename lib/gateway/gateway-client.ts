@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { AuthManager } from '../auth/auth-manager';
 import type { CommonAuthOptions } from '../auth/options';
+import { gatewaySection } from '../config/auth-options';
 import type { GatewayConfig, GatewaySection } from '../config/types';
 import { AuthError, ConfigError, safeCause } from '../errors';
 import { attachAuth } from '../http/attach-auth';
@@ -89,7 +90,7 @@ export class GatewayClient {
 
   /** A client from what `loadConfig()` returns (its `base_url` and `ws_url`). */
   static fromConfig(config: GatewayConfig | GatewaySection, overrides: Omit<GatewayClientOptions, 'baseUrl' | 'auth'> & { authOptions?: CommonAuthOptions } = {}): GatewayClient {
-    const gateway = 'gateway' in config ? config.gateway : config;
+    const gateway = gatewaySection(config);
     if (!gateway.baseUrl) throw new ConfigError('gateway.base_url is required to build a GatewayClient', { key: 'gateway.base_url' });
     const { authOptions, ...rest } = overrides;
     const auth = AuthManager.fromConfig(gateway, authOptions);
