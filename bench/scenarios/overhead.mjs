@@ -37,7 +37,9 @@ export async function overhead(server, definitions, { rounds, requests, concurre
       return figures;
     };
     for (let r = 0; r < rounds; r++) {
-      for (const entry of live) {
+      // Rotate who goes first each round: a fixed order would hand the same contender the same neighbours every time.
+      const rotated = [...live.slice(r % live.length), ...live.slice(0, r % live.length)];
+      for (const entry of rotated) {
         if (entry === bare || !bare) continue;
         const pair = r % 2 === 0 ? [bare, entry] : [entry, bare];
         const first = await measure(pair[0]);

@@ -34,7 +34,9 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
   private storeRead = false;
   private failure: { error: AuthError; retryAt: number; count: number } | undefined;
   private autoRefreshTimer: NodeJS.Timeout | undefined;
-  private cachedHeaders: { token: string; headers: Promise<Readonly<Record<string, string>>> } | undefined;
+  /** The frozen headers of the current token, and a settled promise of them: every request asks. */
+  private currentHeaders: { token: string; headers: Readonly<Record<string, string>> } | undefined;
+  private settledHeaders: { headers: Readonly<Record<string, string>>; promise: Promise<Readonly<Record<string, string>>> } | undefined;
   private closed = false;
   /** Bumped by `clear()`: a flight started before it must not bring the old session back. */
   private epoch = 0;
@@ -66,17 +68,27 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
 
   /** `Authorization: Bearer …`, or the API-key header (a frozen object: copy it to change it). */
   getAuthHeaders(): Promise<Readonly<Record<string, string>>> {
-    const { apiKey } = this.config;
-    if (apiKey) return this.headersFor(apiKey.value, () => ({ [apiKey.header]: apiKey.value }));
-    const current = this.tokenSet;
+    const ready = this.currentAuthHeaders();
+    if (!ready) return this.getAccessToken().then(bearer);
     // Every request asks: while the token is good, the same settled promise answers, allocation-free.
-    if (!this.refreshInFlight && current && !this.isDue(current)) return this.headersFor(current.accessToken, () => bearer(current.accessToken));
-    return this.getAccessToken().then(bearer);
+    if (this.settledHeaders?.headers !== ready) this.settledHeaders = { headers: ready, promise: Promise.resolve(ready) };
+    return this.settledHeaders.promise;
   }
 
-  private headersFor(token: string, build: () => Record<string, string>): Promise<Readonly<Record<string, string>>> {
-    if (this.cachedHeaders?.token !== token) this.cachedHeaders = { token, headers: Promise.resolve(Object.freeze(build())) };
-    return this.cachedHeaders.headers;
+  /**
+   * The headers of a token that is good right now, or `undefined` when a
+   * token must first be fetched or refreshed (then `await getAuthHeaders()`).
+   * For hot paths that would rather not wait a turn; never starts a request.
+   */
+  currentAuthHeaders(): Readonly<Record<string, string>> | undefined {
+    const { apiKey } = this.config;
+    const current = this.tokenSet;
+    const token = apiKey ? apiKey.value : !this.refreshInFlight && current && !this.isDue(current) ? current.accessToken : undefined;
+    if (token === undefined) return undefined;
+    if (this.currentHeaders?.token !== token) {
+      this.currentHeaders = { token, headers: Object.freeze(apiKey ? { [apiKey.header]: token } : bearer(token)) };
+    }
+    return this.currentHeaders.headers;
   }
 
   /** Full authentication with the grant (shares a flight already under way). */

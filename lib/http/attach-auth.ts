@@ -2,7 +2,7 @@ import { CanceledError, type AxiosError } from 'axios';
 import { AuthError } from '../errors';
 import { unlessAborted } from './abortable';
 import { normalizeAttachOptions, type AttachSettings } from './options';
-import { guardRedirects } from './redirect-guard';
+import { guardRedirects, redirectGuard } from './redirect-guard';
 import { redactCredentials } from './redact';
 import { isReplayableBody } from './request-body';
 import { originOf, requestOrigin } from './request-origin';
@@ -22,13 +22,6 @@ interface Carried {
   headerNames: string[];
 }
 
-/**
- * Where a config keeps what it carried: a symbol, out of the public types and
- * clear of user keys, and cheaper per request than a WeakMap entry. Being
- * non-enumerable, it is neither logged nor copied into a replay's config.
- */
-const CARRIED = Symbol('axios-ws-auth:carried');
-type CarryingConfig = { [CARRIED]?: Carried };
 
 /**
  * Installs a request interceptor that adds `auth`'s credentials to requests
@@ -49,22 +42,30 @@ export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceL
 
   let lastHeaders: Readonly<Record<string, string>> | undefined;
   let lastCarried: Carried | undefined;
-  const requestId = instance.interceptors.request.use(async (config) => {
-    if (config.skipAuth === true || !mayReceiveCredentials(config, instance, settings)) return config;
-    const headers = await unlessAborted(auth.getAuthHeaders(), config.signal, () => canceled(config));
+  // A manager's header names never change, so one hook serves every request.
+  const redirectHook = redirectGuard(() => lastCarried?.headerNames ?? [], (origin) => isAllowedOrigin(origin, instance, settings));
+  // What each outgoing config carried (it holds the token: kept off the config, which callers log).
+  const carriedBy = new WeakMap<object, Carried>();
+  const credit = (config: C, headers: Readonly<Record<string, string>>): C => {
     setHeaders(config, headers);
     // The manager hands out the same headers object while a token lasts: so does this.
     if (headers !== lastHeaders) lastCarried = { token: bearerToken(headers), headerNames: Object.keys(headers) };
     lastHeaders = headers;
-    // Not enumerable: it holds the token, and an error's config is what callers log.
-    Object.defineProperty(config, CARRIED, { value: lastCarried, configurable: true, writable: true });
-    guardRedirects(config, lastCarried!.headerNames, (origin) => isAllowedOrigin(origin, instance, settings));
+    carriedBy.set(config, lastCarried!);
+    guardRedirects(config, redirectHook);
     return config;
+  };
+  const requestId = instance.interceptors.request.use((config) => {
+    if (config.skipAuth === true || !mayReceiveCredentials(config, instance, settings)) return config;
+    // The common case needs no wait at all: a good token's headers, handed over synchronously.
+    const ready = auth.currentAuthHeaders?.();
+    if (ready) return credit(config, ready);
+    return unlessAborted(auth.getAuthHeaders(), config.signal, () => canceled(config)).then((headers) => credit(config, headers));
   });
 
   const responseId = instance.interceptors.response.use(null, async (error: unknown) => {
     const config = failedConfig<C>(error);
-    const sent = config && (config as CarryingConfig)[CARRIED];
+    const sent = config && carriedBy.get(config);
     if (!config || !sent) throw error;
     // Whatever goes back to the caller goes without the credentials we added.
     const giveBack = (returned: unknown = error) => redactCredentials(returned, sent.headerNames);

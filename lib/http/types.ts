@@ -5,7 +5,7 @@ import type { AuthManager } from '../auth/auth-manager';
  * What `attachAuth` borrows from an `AuthManager`. Anything with these two
  * methods works (a fake in a test, a wrapper that adds logging).
  */
-export type AuthSource = Pick<AuthManager, 'getAuthHeaders' | 'handleUnauthorized'>;
+export type AuthSource = Pick<AuthManager, 'getAuthHeaders' | 'handleUnauthorized'> & Partial<Pick<AuthManager, 'currentAuthHeaders'>>;
 
 /**
  * The request-config fields `attachAuth` reads. Every field is `unknown` on
@@ -35,7 +35,7 @@ export interface AxiosInstanceLike<C extends AuthRequestConfig> {
   defaults: { baseURL?: unknown };
   interceptors: {
     request: {
-      use(onFulfilled: (config: C) => Promise<C>): number;
+      use(onFulfilled: (config: C) => C | Promise<C>): number;
       eject(id: number): void;
     };
     response: {
