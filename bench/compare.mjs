@@ -56,7 +56,7 @@ const settings = args.quick
       memory: { requests: 20_000, peerRequests: 10_000, loopbackRequests: 2_000, concurrency: 32 },
     }
   : {
-      overhead: { rounds: 11, requests: 250, concurrency: 16, inProcessRounds: 5, inProcessRequests: 5_000 },
+      overhead: { rounds: 15, requests: 1_000, concurrency: 16, inProcessRounds: 5, inProcessRequests: 5_000 },
       storm: { sizes: [1_000, 10_000], maxSockets: 256, limitMs: 120_000 },
       rolling: { ttlSeconds: 1, durationMs: 6_000, concurrency: 16 },
       websocket: { channels: 1_000, limitMs: 60_000 },
