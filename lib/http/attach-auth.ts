@@ -77,16 +77,12 @@ export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceL
       throw giveBack();
     }
     const replays = replayCount(config);
-    if (!wantsRetry(config, settings)) {
-      // Not replayed, but the token is known bad: the next request should not carry it again.
-      auth.handleUnauthorized(token).catch(() => undefined);
-      throw giveBack();
-    }
-    if (replays >= settings.maxRetries) throw giveBack();
-    if (!isReplayableBody(config.data)) {
-      // The token is still bad for the next request: refresh in the background.
-      auth.handleUnauthorized(token).catch(() => undefined);
-      throw giveBack(explainNotReplayable(error));
+    const replayable = isReplayableBody(config.data);
+    if (replays >= settings.maxRetries || !wantsRetry(config, settings) || !replayable) {
+      // A first 401 not replayed still marks the token bad: refresh in the background so the next
+      // request waits for a good one. (After a replay the token was fresh: no refresh per request.)
+      if (replays === 0) auth.handleUnauthorized(token).catch(() => undefined);
+      throw giveBack(replayable ? error : explainNotReplayable(error));
     }
     // Rejects with the manager's own AuthError when authentication failed for good.
     await unlessAborted(auth.handleUnauthorized(token), config.signal, () => redactCredentials(canceled(config), sent.headerNames));
@@ -157,7 +153,7 @@ function canceled(config: AuthRequestConfig): Error {
 
 function explainNotReplayable(error: unknown): unknown {
   const explanation = new AuthError(
-    'the server answered 401 and the token was refreshed, but this request was not replayed: its body is a stream that the first attempt consumed. ' +
+    'the server answered 401 and a token refresh has started, but this request was not replayed: its body is a stream that the first attempt consumed. ' +
       'Send a string, Buffer or object body to get an automatic replay, or repeat the request yourself.',
     { code: 'NOT_REPLAYABLE' },
   );
