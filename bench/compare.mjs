@@ -25,6 +25,7 @@ const handlesAtStart = process.getActiveResourcesInfo();
 const { contenders, library } = await import('./lib/contenders.mjs');
 const { startServer } = await import('./lib/server-process.mjs');
 const { renderMarkdown, targets } = await import('./lib/report.mjs');
+const { leftoverHandles } = await import('./lib/harness.mjs');
 const { overhead } = await import('./scenarios/overhead.mjs');
 const { storm } = await import('./scenarios/storm.mjs');
 const { rolling } = await import('./scenarios/rolling.mjs');
@@ -135,13 +136,7 @@ clearTimeout(watchdog);
 process.exitCode = exitCode;
 // A child process handle lingers for a tick after its 'close': look a little later.
 setTimeout(() => {
-  const leftovers = process.getActiveResourcesInfo();
-  for (const resource of handlesAtStart) {
-    const index = leftovers.indexOf(resource);
-    if (index >= 0) leftovers.splice(index, 1);
-  }
-  leftovers.splice(leftovers.indexOf('Timeout'), 1); // this timer
-  const open = leftovers;
+  const open = leftoverHandles(handlesAtStart); // this timer is unref'd: not listed
   if (open.length) console.error(`bench:compare: handles still open at the end: ${open.join(', ')}`);
   // Whatever still holds the loop (reported above) must not keep the run alive.
   process.exit(exitCode);

@@ -23,7 +23,7 @@ const handlesAtStart = process.getActiveResourcesInfo();
 const { contenders, channelUnavailable, library } = await import('./lib/contenders.mjs');
 const { startServer } = await import('./lib/server-process.mjs');
 const { runDuration, percentile, median, round } = await import('./lib/load.mjs');
-const { fullGc, megabytes } = await import('./lib/harness.mjs');
+const { fullGc, leftoverHandles, megabytes } = await import('./lib/harness.mjs');
 
 const { values: args } = parseArgs({
   options: {
@@ -123,13 +123,7 @@ if (growthMb >= 2) ok = false;
 
 // Give closed sockets and the child process a moment to release their handles.
 setTimeout(() => {
-  const leftovers = process.getActiveResourcesInfo();
-  for (const resource of handlesAtStart) {
-    const index = leftovers.indexOf(resource);
-    if (index >= 0) leftovers.splice(index, 1);
-  }
-  leftovers.splice(leftovers.indexOf('Timeout'), 1); // this timer
-  stats.leftoverHandles = leftovers;
+  stats.leftoverHandles = leftoverHandles(handlesAtStart, { ownTimer: true });
   if (stats.leftoverHandles.length) ok = false;
   stats.ok = ok;
   console.log(JSON.stringify(stats, null, 2));

@@ -69,20 +69,40 @@ function newAgent(maxSockets) {
   return new http.Agent({ keepAlive: true, maxSockets });
 }
 
-/** The token endpoint as a user of the peers would call it: a plain axios instance of its own. */
+/**
+ * The token endpoint as a user of the peers would call it: a plain axios
+ * instance of its own, keeping the current pair (rotation: a new refresh token
+ * replaces the old, none keeps it).
+ */
 function tokenClient(tokenUrl) {
   const agent = newAgent(16);
   const client = axios.create({ timeout: 30_000, httpAgent: agent });
+  const current = { access: '', refresh: '' };
   const request = async (params) => {
     const form = new URLSearchParams({ client_id: CLIENT_ID, ...params });
-    const response = await client.post(tokenUrl, form.toString(), { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
-    return response.data;
+    const { data } = await client.post(tokenUrl, form.toString(), { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    current.access = data.access_token;
+    current.refresh = data.refresh_token ?? params.refresh_token ?? current.refresh;
+    return data;
   };
   return {
+    current,
     login: () => request({ grant_type: 'password', username: USERNAME, password: PASSWORD }),
-    refresh: (refreshToken) => request({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+    refresh: (refreshToken = current.refresh) => request({ grant_type: 'refresh_token', refresh_token: refreshToken }),
     close: () => agent.destroy(),
   };
+}
+
+/** What every peer contender has: a socket pool, a token client, an instance, and closing them. */
+function peerParts({ origin, tokenUrl, maxSockets }) {
+  const agent = newAgent(maxSockets);
+  const tokens = tokenClient(tokenUrl);
+  const instance = newInstance(origin, agent);
+  const close = () => {
+    tokens.close();
+    agent.destroy();
+  };
+  return { tokens, instance, close };
 }
 
 function newInstance(origin, agent) {
@@ -90,92 +110,53 @@ function newInstance(origin, agent) {
 }
 
 /** Baseline: a token fetched once and set as a default header; nothing happens on 401. */
-function bare({ origin, tokenUrl, maxSockets }) {
-  const agent = newAgent(maxSockets);
-  const tokens = tokenClient(tokenUrl);
-  const instance = newInstance(origin, agent);
+function bare(options) {
+  const { tokens, instance, close } = peerParts(options);
   return {
     instance,
     async login() {
       const body = await tokens.login();
       instance.defaults.headers.common.Authorization = `Bearer ${body.access_token}`;
     },
-    close() {
-      tokens.close();
-      agent.destroy();
-    },
+    close,
   };
 }
 
 /** What many apps hand-write: inject the token; on 401, refresh and retry once. */
-function naive({ origin, tokenUrl, maxSockets }) {
-  const agent = newAgent(maxSockets);
-  const tokens = tokenClient(tokenUrl);
-  const instance = newInstance(origin, agent);
-  const state = { access: '', refresh: '' };
+function naive(options) {
+  const { tokens, instance, close } = peerParts(options);
   instance.interceptors.request.use((config) => {
-    config.headers.Authorization = `Bearer ${state.access}`;
+    config.headers.Authorization = `Bearer ${tokens.current.access}`;
     return config;
   });
   instance.interceptors.response.use(undefined, async (error) => {
     const config = error.config;
     if (error.response?.status !== 401 || !config || config.naiveRetried) throw error;
     config.naiveRetried = true;
-    const body = await tokens.refresh(state.refresh);
-    state.access = body.access_token;
-    state.refresh = body.refresh_token ?? state.refresh;
+    await tokens.refresh();
     return instance(config);
   });
-  return {
-    instance,
-    async login() {
-      const body = await tokens.login();
-      state.access = body.access_token;
-      state.refresh = body.refresh_token;
-    },
-    close() {
-      tokens.close();
-      agent.destroy();
-    },
-  };
+  return { instance, login: tokens.login, close };
 }
 
 /** axios-auth-refresh 5.0.2 as its README shows it: a request interceptor reading the current token, default options. */
-function axiosAuthRefresh({ origin, tokenUrl, maxSockets }) {
-  const agent = newAgent(maxSockets);
-  const tokens = tokenClient(tokenUrl);
-  const instance = newInstance(origin, agent);
-  const state = { access: '', refresh: '' };
+function axiosAuthRefresh(options) {
+  const { tokens, instance, close } = peerParts(options);
   const refreshAuthLogic = async (failedRequest) => {
-    const body = await tokens.refresh(state.refresh);
-    state.access = body.access_token;
-    state.refresh = body.refresh_token ?? state.refresh;
-    failedRequest.response.config.headers.Authorization = `Bearer ${state.access}`;
+    await tokens.refresh();
+    failedRequest.response.config.headers.Authorization = `Bearer ${tokens.current.access}`;
   };
   createAuthRefreshInterceptor(instance, refreshAuthLogic);
   instance.interceptors.request.use((config) => {
-    config.headers.Authorization = `Bearer ${state.access}`;
+    config.headers.Authorization = `Bearer ${tokens.current.access}`;
     return config;
   });
-  return {
-    instance,
-    async login() {
-      const body = await tokens.login();
-      state.access = body.access_token;
-      state.refresh = body.refresh_token;
-    },
-    close() {
-      tokens.close();
-      agent.destroy();
-    },
-  };
+  return { instance, login: tokens.login, close };
 }
 
 /** axios-jwt 4.0.3 as its README shows it, with an in-memory storage (its StorageType interface). */
-function axiosJwtContender({ origin, tokenUrl, maxSockets }) {
-  const agent = newAgent(maxSockets);
-  const tokens = tokenClient(tokenUrl);
-  const instance = newInstance(origin, agent);
+function axiosJwtContender(options) {
+  const { tokens, instance, close } = peerParts(options);
   const memory = new Map();
   const storage = {
     get: async (key) => memory.get(key) ?? null,
@@ -194,10 +175,7 @@ function axiosJwtContender({ origin, tokenUrl, maxSockets }) {
       const body = await tokens.login();
       await axiosJwt.setAuthTokens({ accessToken: body.access_token, refreshToken: body.refresh_token });
     },
-    close() {
-      tokens.close();
-      agent.destroy();
-    },
+    close,
   };
 }
 

@@ -66,3 +66,17 @@ export function splitAvailable(definitions) {
   }
   return { available, skipped };
 }
+
+/**
+ * Resources open now that were not open in `before` (from process.getActiveResourcesInfo()).
+ * `ownTimer`: the caller runs in a ref'd timer, which is listed as a 'Timeout' of its own;
+ * an unref'd one is not listed, and nothing else may be taken off for it.
+ */
+export function leftoverHandles(before, { ownTimer = false } = {}) {
+  const leftovers = process.getActiveResourcesInfo();
+  for (const resource of ownTimer ? [...before, 'Timeout'] : before) {
+    const index = leftovers.indexOf(resource);
+    if (index >= 0) leftovers.splice(index, 1);
+  }
+  return leftovers;
+}
