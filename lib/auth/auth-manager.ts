@@ -9,7 +9,8 @@ import { normalizeOptions, type AuthManagerOptions, type CommonAuthOptions, type
 import { TokenEndpoint } from './token-endpoint';
 import { fingerprint, toTokenSet, type TokenSet } from './token-set';
 
-type FlightKind = 'initial' | 'refresh' | 'authenticate';
+/** 'refresh': the cheapest way to a good token (store, refresh grant, then the grant); 'authenticate': the grant itself. */
+type FlightKind = 'refresh' | 'authenticate';
 
 /** One token flight: when it started, and in which session (`epoch`). */
 interface Flight {
@@ -56,7 +57,7 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
   async getAccessToken(): Promise<string> {
     if (this.config.apiKey) return this.config.apiKey.value;
     if (!this.refreshInFlight && this.tokenSet && !this.isDue(this.tokenSet)) return this.tokenSet.accessToken;
-    const flight = this.startFlight(this.tokenSet ? 'refresh' : 'initial');
+    const flight = this.startFlight('refresh');
     try {
       return (await flight).accessToken;
     } catch (error) {
