@@ -14,7 +14,7 @@ export type { ClientAuthMethod } from './auth/token-endpoint';
 export type { TokenResponse, TokenSet } from './auth/token-set';
 export { MemoryTokenStore, FileTokenStore } from './auth/token-store';
 export type { TokenStore, FileTokenStoreOptions } from './auth/token-store';
-export { AuthError, TokenRequestError, ConfigError, ChannelClosedError, QueueFullError } from './errors';
+export { AuthError, TokenRequestError, ConfigError, ChannelClosedError, QueueFullError, ErrorCodes, isAxiosWsAuthError } from './errors';
 export type { AuthErrorCode, AuthErrorOptions, TokenRequestErrorOptions } from './errors';
 export * from './http';
 export { SessionChannel, defaultClassifyClose } from './ws';

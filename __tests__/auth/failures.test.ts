@@ -314,7 +314,7 @@ describe('AuthManager options', () => {
     } catch (caught) {
       error = caught;
     }
-    expect(error).toMatchObject({ name: 'ConfigError', code: 'CONFIG_INVALID', key });
+    expect(error).toMatchObject({ name: 'ConfigError', code: 'INVALID_OPTIONS', key });
     expect((error as Error).message).toContain(`options.${key}`);
   });
 

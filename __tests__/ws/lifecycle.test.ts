@@ -74,7 +74,7 @@ describe('SessionChannel lifecycle, queue and iteration (real ws gateway)', () =
     expect(fx.gateway.upgrades).toEqual([]);
   });
 
-  it('async iteration yields messages in order, bounded: a consumer that falls behind gets QUEUE_FULL, not a gap', async () => {
+  it('async iteration yields messages in order, bounded: a consumer that falls behind gets RECEIVE_BUFFER_FULL, not a gap', async () => {
     fx = await startWsFixture();
     const channel = fx.channel(fx.manager(), { maxBufferedMessages: 3 });
     await channel.connect();
@@ -93,7 +93,7 @@ describe('SessionChannel lifecycle, queue and iteration (real ws gateway)', () =
           yielded.push(JSON.parse(String(result.value)));
         }
       })(),
-    ).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+    ).rejects.toMatchObject({ code: 'RECEIVE_BUFFER_FULL' });
     expect(yielded).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
   });
 
@@ -131,7 +131,7 @@ describe('SessionChannel lifecycle, queue and iteration (real ws gateway)', () =
     expect(messages).toEqual([Buffer.from([1, 2, 3]), 'text']);
     const circular: Record<string, unknown> = {};
     circular['self'] = circular;
-    await expect(channel.send(circular)).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(channel.send(circular)).rejects.toMatchObject({ code: 'INVALID_MESSAGE' });
   });
 
   it('rejects invalid options with a ConfigError naming the key', async () => {

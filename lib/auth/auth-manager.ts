@@ -168,7 +168,7 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
       this.failure = undefined;
       return tokenSet;
     } catch (caught) {
-      const error = caught instanceof AuthError ? caught : new AuthError(`authentication failed: ${safeCause(caught).message}`, { cause: safeCause(caught) });
+      const error = caught instanceof AuthError ? caught : new AuthError(`authentication failed: ${safeCause(caught).message}`, { code: 'UNEXPECTED', cause: safeCause(caught) });
       const count = (this.failure?.count ?? 0) + 1;
       const delay = Math.min(this.config.maxRetryDelayMs, this.config.retryDelayMs * 2 ** (count - 1));
       const retryAt = now() + delay;

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors';
+import { invalidOption, type ConfigError } from '../errors';
 import type { ClientAuthMethod } from './token-endpoint';
 import type { TokenResponse } from './token-set';
 import { MemoryTokenStore, type TokenStore } from './token-store';
@@ -150,7 +150,7 @@ function secret(clientSecret: string | undefined): { clientSecret?: string } {
 }
 
 function invalid(key: string, problem: string): ConfigError {
-  return new ConfigError(`AuthManager: options.${key} ${problem}`, { key });
+  return invalidOption('AuthManager', key, problem);
 }
 
 function requireString<T extends object>(options: T, key: keyof T & string): string {

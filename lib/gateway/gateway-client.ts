@@ -3,7 +3,7 @@ import { AuthManager } from '../auth/auth-manager';
 import type { CommonAuthOptions } from '../auth/options';
 import { gatewaySection } from '../config/auth-options';
 import type { GatewayConfig, GatewaySection } from '../config/types';
-import { AuthError, ConfigError, safeCause } from '../errors';
+import { AuthError, ConfigError, ErrorCodes, invalidOption, safeCause } from '../errors';
 import { attachAuth } from '../http/attach-auth';
 import type { AttachAuthOptions, DetachAuth } from '../http/types';
 import type { SessionChannelOptions } from '../ws/options';
@@ -79,7 +79,7 @@ export class GatewayClient {
   private ownsAuth = false;
 
   constructor(private readonly options: GatewayClientOptions) {
-    if (!(options?.auth instanceof AuthManager)) throw new ConfigError('GatewayClient: options.auth must be an AuthManager', { key: 'auth' });
+    if (!(options?.auth instanceof AuthManager)) throw invalidOption('GatewayClient', 'auth', 'must be an AuthManager');
     this.baseUrl = parseOrigin(options.baseUrl, 'baseUrl', ['http:', 'https:']);
     this.wsUrl = parseOrigin(options.wsUrl ?? options.baseUrl.replace(/^http/, 'ws'), 'wsUrl', ['ws:', 'wss:']);
     this.auth = options.auth;
@@ -157,7 +157,7 @@ export class GatewayClient {
     const url = new URL(given ?? this.url(this.paths.stream, sessionId), this.wsUrl);
     // Credentials go only to the gateway's own WebSocket origin, whatever a session answer says.
     if (url.origin !== this.wsUrl.origin) {
-      throw new ConfigError(`the session's ws_url points to ${url.origin}, not the gateway's ${this.wsUrl.origin}; refusing to send credentials there`, { key: 'ws_url' });
+      throw new AuthError(`the session's ws_url points to ${url.origin}, not the gateway's ${this.wsUrl.origin}; refusing to send credentials there`, { code: ErrorCodes.GATEWAY_PROTOCOL });
     }
     return url.href;
   }
@@ -176,7 +176,7 @@ function parseOrigin(value: unknown, key: string, protocols: string[]): URL {
     url = undefined;
   }
   if (!url || !protocols.includes(url.protocol)) {
-    throw new ConfigError(`GatewayClient: options.${key} must be an absolute ${protocols.map((p) => `${p}//`).join(' or ')} URL`, { key });
+    throw invalidOption('GatewayClient', key, `must be an absolute ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
   }
   return url;
 }

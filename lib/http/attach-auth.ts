@@ -1,5 +1,5 @@
 import { CanceledError, type AxiosError } from 'axios';
-import { AuthError } from '../errors';
+import { AuthError, ConfigError } from '../errors';
 import { unlessAborted } from './abortable';
 import { normalizeAttachOptions, type AttachSettings } from './options';
 import { guardRedirects, redirectGuard } from './redirect-guard';
@@ -36,7 +36,7 @@ interface Carried {
  */
 export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceLike<C>, auth: AuthSource, options?: AttachAuthOptions): DetachAuth {
   if (typeof auth?.getAuthHeaders !== 'function' || typeof auth.handleUnauthorized !== 'function') {
-    throw new AuthError('attachAuth: auth must be an AuthManager (getAuthHeaders, handleUnauthorized)', { code: 'INVALID_OPTIONS' });
+    throw new ConfigError('attachAuth: auth must be an AuthManager (getAuthHeaders, handleUnauthorized)', { key: 'auth', code: 'INVALID_OPTIONS' });
   }
   const settings = normalizeAttachOptions(options, instance.defaults.baseURL);
 

@@ -1,5 +1,5 @@
 import type { AxiosError } from 'axios';
-import { ConfigError } from '../errors';
+import { invalidOption, type ConfigError } from '../errors';
 import type { AttachAuthOptions } from './types';
 
 /** `AttachAuthOptions`, validated once at attach time. */
@@ -56,5 +56,5 @@ function isStatus401(error: AxiosError): boolean {
 }
 
 function invalid(key: string, problem: string): ConfigError {
-  return new ConfigError(`attachAuth: options.${key} ${problem}`, { key });
+  return invalidOption('attachAuth', key, problem);
 }

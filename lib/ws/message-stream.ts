@@ -24,7 +24,7 @@ export class MessageStream<T> implements AsyncIterableIterator<T> {
     const waiter = this.waiters.shift();
     if (waiter) return waiter.resolve({ value: message, done: false });
     if (this.buffer.length >= this.limit) {
-      this.end(new AuthError(`message iterator fell ${this.limit} messages behind; stopped to avoid a silent gap`, { code: 'QUEUE_FULL' }));
+      this.end(new AuthError(`message iterator fell ${this.limit} messages behind; stopped to avoid a silent gap`, { code: 'RECEIVE_BUFFER_FULL' }));
       return;
     }
     this.buffer.push(message);

@@ -1,5 +1,5 @@
 import WebSocket, { type ClientOptions } from 'ws';
-import { ConfigError, type AuthError } from '../errors';
+import { invalidOption, type AuthError, type ConfigError } from '../errors';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff';
 import { defaultClassifyClose, type ClassifyClose } from './close-policy';
 import type { TokenSource, TokenTransport } from './token-transport';
@@ -156,5 +156,5 @@ function count(options: SessionChannelOptions, key: keyof SessionChannelOptions 
 }
 
 function invalid(key: string, problem: string): ConfigError {
-  return new ConfigError(`SessionChannel: options.${key} ${problem}`, { key });
+  return invalidOption('SessionChannel', key, problem);
 }

@@ -103,7 +103,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     try {
       frame = encode(data);
     } catch (error) {
-      return Promise.reject(new AuthError('message is not JSON-serialisable', { code: 'INVALID_OPTIONS', cause: safeCause(error) }));
+      return Promise.reject(new AuthError('message is not JSON-serialisable', { code: 'INVALID_MESSAGE', cause: safeCause(error) }));
     }
     const sent = this.queue.push(frame);
     if (this.currentState === 'open') this.flush();
@@ -263,7 +263,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
 
   /** A retryable token failure backs off like a drop; a permanent one ends the channel. */
   private onTokenFailure(caught: unknown, reason = 'token unavailable', counted = false): void {
-    const error = caught instanceof AuthError ? caught : new AuthError(`could not get a token: ${safeCause(caught).message}`, { retryable: true, cause: safeCause(caught) });
+    const error = caught instanceof AuthError ? caught : new AuthError(`could not get a token: ${safeCause(caught).message}`, { code: 'UNEXPECTED', retryable: true, cause: safeCause(caught) });
     if (!error.retryable) {
       return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error });
     }
@@ -310,7 +310,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     socket.send(entry.data, (error) => {
       if (!error) return entry.resolve();
       if (isEnding(this.currentState)) return entry.reject(this.closedError());
-      if (socket.readyState === socket.OPEN) return entry.reject(new AuthError(`send failed: ${safeCause(error).message}`, { code: 'ABORTED', cause: safeCause(error) }));
+      if (socket.readyState === socket.OPEN) return entry.reject(new AuthError(`send failed: ${safeCause(error).message}`, { code: 'SEND_FAILED', cause: safeCause(error) }));
       // The socket died under the write: back in its place, for the next connection's flush
       // (flushing again here would spin on the dying socket, a callback per turn, and starve I/O).
       this.queue.requeue(entry);
