@@ -10,6 +10,7 @@ export type {
   Logger,
 } from './auth/options';
 export type { AuthMetrics } from './auth/metrics';
+export type { TokenSource } from './auth/token-source';
 export type { ClientAuthMethod } from './auth/token-endpoint';
 export type { TokenResponse, TokenSet } from './auth/token-set';
 export { MemoryTokenStore, FileTokenStore } from './auth/token-store';

@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { AuthManager } from '../auth/auth-manager';
 import type { CommonAuthOptions } from '../auth/options';
+import { isTokenSource, type TokenSource } from '../auth/token-source';
 import { gatewaySection } from '../config/auth-options';
 import type { GatewayConfig, GatewaySection } from '../config/types';
 import { AuthError, ConfigError, ErrorCodes, invalidOption, safeCause } from '../errors';
@@ -29,12 +30,13 @@ export const defaultGatewayPaths: GatewayPaths = {
 };
 
 /** Options of a `GatewayClient`. */
-export interface GatewayClientOptions {
+export interface GatewayClientOptions<A extends TokenSource = AuthManager> {
   /** The gateway's HTTP origin (`https://gateway.example.com`); the client adds the paths. */
   baseUrl: string;
   /** The gateway's WebSocket origin. Default: `baseUrl` with `ws:`/`wss:`. */
   wsUrl?: string;
-  auth: AuthManager;
+  /** An `AuthManager` (or any other `TokenSource`). */
+  auth: A;
   /** Bring your own axios instance (its `baseURL` is left alone); it gets `attachAuth`. */
   http?: AxiosInstance;
   paths?: Partial<GatewayPaths>;
@@ -66,8 +68,8 @@ export interface ConnectionReport {
 }
 
 /** HTTP calls and WebSocket sessions of one gateway, all through one `AuthManager`. */
-export class GatewayClient {
-  readonly auth: AuthManager;
+export class GatewayClient<A extends TokenSource = AuthManager> {
+  readonly auth: A;
   readonly http: AxiosInstance;
   private readonly paths: GatewayPaths;
   private readonly baseUrl: URL;
@@ -76,10 +78,10 @@ export class GatewayClient {
   private readonly sessionUrls = new Map<string, string>();
   private readonly channels = new Set<SessionChannel>();
   /** Set by `fromConfig`, which made the manager and so stops its timers on `close()`. */
-  private ownsAuth = false;
+  private ownedAuth: AuthManager | undefined;
 
-  constructor(private readonly options: GatewayClientOptions) {
-    if (!(options?.auth instanceof AuthManager)) throw invalidOption('GatewayClient', 'auth', 'must be an AuthManager');
+  constructor(private readonly options: GatewayClientOptions<A>) {
+    if (!isTokenSource(options?.auth)) throw invalidOption('GatewayClient', 'auth', 'must be an AuthManager or another TokenSource');
     this.baseUrl = parseOrigin(options.baseUrl, 'baseUrl', ['http:', 'https:']);
     this.wsUrl = parseOrigin(options.wsUrl ?? options.baseUrl.replace(/^http/, 'ws'), 'wsUrl', ['ws:', 'wss:']);
     this.auth = options.auth;
@@ -89,13 +91,13 @@ export class GatewayClient {
   }
 
   /** A client from what `loadConfig()` returns (its `base_url` and `ws_url`). */
-  static fromConfig(config: GatewayConfig | GatewaySection, overrides: Omit<GatewayClientOptions, 'baseUrl' | 'auth'> & { authOptions?: CommonAuthOptions } = {}): GatewayClient {
+  static fromConfig(config: GatewayConfig | GatewaySection, overrides: Omit<GatewayClientOptions, 'baseUrl' | 'auth'> & { authOptions?: CommonAuthOptions } = {}): GatewayClient<AuthManager> {
     const gateway = gatewaySection(config);
     if (!gateway.baseUrl) throw new ConfigError('gateway.base_url is required to build a GatewayClient', { key: 'gateway.base_url' });
     const { authOptions, ...rest } = overrides;
     const auth = AuthManager.fromConfig(gateway, authOptions);
     const client = new GatewayClient({ ...rest, baseUrl: gateway.baseUrl, ...(gateway.wsUrl !== undefined && { wsUrl: gateway.wsUrl }), auth });
-    client.ownsAuth = true;
+    client.ownedAuth = auth;
     return client;
   }
 
@@ -149,7 +151,7 @@ export class GatewayClient {
   async close(): Promise<void> {
     await Promise.all([...this.channels].map((channel) => channel.close()));
     this.detach();
-    if (this.ownsAuth) this.auth.close();
+    this.ownedAuth?.close();
   }
 
   private streamUrl(sessionId: string): string {

@@ -1,11 +1,11 @@
 import type { AxiosError } from 'axios';
-import type { AuthManager } from '../auth/auth-manager';
+import type { TokenSource } from '../auth/token-source';
 
 /**
- * What `attachAuth` borrows from an `AuthManager`. Anything with these two
- * methods works (a fake in a test, a wrapper that adds logging).
+ * What `attachAuth` calls of a `TokenSource`: it never asks for a bare token
+ * nor listens for new ones, so a fake with these methods is enough.
  */
-export type AuthSource = Pick<AuthManager, 'getAuthHeaders' | 'handleUnauthorized'> & Partial<Pick<AuthManager, 'currentAuthHeaders'>>;
+export type AuthSource = Pick<TokenSource, 'getAuthHeaders' | 'handleUnauthorized' | 'currentAuthHeaders'>;
 
 /**
  * The request-config fields `attachAuth` reads. Every field is `unknown` on

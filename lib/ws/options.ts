@@ -2,19 +2,15 @@ import WebSocket, { type ClientOptions } from 'ws';
 import { invalidOption, type AuthError, type ConfigError } from '../errors';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff';
 import { defaultClassifyClose, type ClassifyClose } from './close-policy';
-import type { TokenSource, TokenTransport } from './token-transport';
+import { isTokenSource, type TokenSource } from '../auth/token-source';
+import type { TokenTransport } from './token-transport';
 
 /**
  * What a channel uses of an `AuthManager` (typed structurally so any object
  * with these methods works; a real `AuthManager` fits as is).
  */
-export interface ChannelAuth extends TokenSource {
-  /** Called with the token a server rejected; shares the manager's single in-flight refresh. */
-  handleUnauthorized(rejectedToken?: string): Promise<void>;
-  /** `'token'` ends a wait for a token at once, and drives `renewOnOpenSocket`. */
-  on(event: 'token', listener: () => void): unknown;
-  off(event: 'token', listener: () => void): unknown;
-}
+/** What a channel borrows: the whole `TokenSource` (`'token'` ends a wait for a token and drives `renewOnOpenSocket`). */
+export type ChannelAuth = TokenSource;
 
 /** What `send()` takes: text and binary frames as ws sends them; anything else goes as JSON text. */
 export type OutgoingMessage = string | Buffer | ArrayBuffer | ArrayBufferView | Record<string, unknown> | unknown[];
@@ -114,9 +110,8 @@ export function resolveChannelOptions(options: SessionChannelOptions): ResolvedC
     throw invalid('url', 'must be an absolute ws:// or wss:// URL');
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw invalid('url', 'must be an absolute ws:// or wss:// URL');
-  const auth = options.auth as Partial<ChannelAuth> | undefined;
-  if (!auth || typeof auth.getAccessToken !== 'function' || typeof auth.handleUnauthorized !== 'function' || typeof auth.getAuthHeaders !== 'function') {
-    throw invalid('auth', 'must be an AuthManager (getAccessToken, getAuthHeaders, handleUnauthorized)');
+  if (!isTokenSource(options.auth)) {
+    throw invalid('auth', 'must be an AuthManager or another TokenSource (getAccessToken, getAuthHeaders, handleUnauthorized, on, off)');
   }
   if ((options.wsOptions as { followRedirects?: unknown } | undefined)?.followRedirects) {
     // ws keeps every header but Authorization and Cookie across a redirect: an API key would follow it anywhere.

@@ -1,3 +1,5 @@
+import type { TokenSource } from '../auth/token-source';
+
 /**
  * How the access token travels on the upgrade request. Browsers cannot set
  * headers on a WebSocket, and some gateways read the token from the URL or
@@ -15,11 +17,8 @@ export type TokenTransport =
   /** The subprotocols to offer, built from the token (e.g. Kubernetes' `base64url.bearer.authorization.k8s.io.<token>`). */
   | { subprotocol: (token: string) => string[] };
 
-/** What the channel needs of an `AuthManager` to put a token on the upgrade. */
-export interface TokenSource {
-  getAccessToken(): Promise<string>;
-  getAuthHeaders(): Promise<Record<string, string>>;
-}
+/** What placing a token on the upgrade needs of a `TokenSource`. */
+export type UpgradeTokenSource = Pick<TokenSource, 'getAccessToken' | 'getAuthHeaders'>;
 
 /** The credential-bearing parts of one upgrade request. */
 export interface UpgradeCredentials {
@@ -31,7 +30,7 @@ export interface UpgradeCredentials {
 }
 
 /** Fetches a token (sharing the manager's single flight) and places it per `transport`. */
-export async function credentialsFor(source: TokenSource, transport: TokenTransport, url: string, protocols: string[]): Promise<UpgradeCredentials> {
+export async function credentialsFor(source: UpgradeTokenSource, transport: TokenTransport, url: string, protocols: string[]): Promise<UpgradeCredentials> {
   if (transport === 'header') {
     const headers = await source.getAuthHeaders();
     const bearer = Object.entries(headers).find(([name, value]) => name.toLowerCase() === 'authorization' && /^bearer /i.test(value));
