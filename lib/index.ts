@@ -18,7 +18,7 @@ export type { TokenStore, FileTokenStoreOptions } from './auth/token-store';
 export { AuthError, TokenRequestError, ConfigError, ChannelClosedError, QueueFullError, ErrorCodes, isAxiosWsAuthError } from './errors';
 export type { AuthErrorCode, AuthErrorOptions, TokenRequestErrorOptions } from './errors';
 export * from './http';
-export { SessionChannel, defaultClassifyClose } from './ws';
+export { SessionChannel, defaultClassifyClose, CloseCodes, renewalMessage } from './ws';
 export type {
   SessionChannelOptions,
   SessionChannelEvents,
@@ -35,6 +35,7 @@ export type {
   CloseOutcome,
   DelayedReconnect,
   TokenTransport,
+  RenewalMessage,
 } from './ws';
 export * from './gateway';
 export * from './config';

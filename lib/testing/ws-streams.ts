@@ -5,17 +5,18 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Credential, GatewayState } from './gateway-state';
 import { wwwAuthenticate } from './http-routes';
 import { splitUrl, type PathMatcher } from './routes';
+import { CloseCodes, TOKEN_SUBPROTOCOL } from '../ws/protocol';
 
-/** Close codes of the gateway protocol. */
-export const CLOSE_TOKEN_EXPIRED = 4401;
-export const CLOSE_FORBIDDEN = 4403;
+/** Close codes of the gateway protocol (the client's own constants). */
+export const CLOSE_TOKEN_EXPIRED = CloseCodes.TOKEN_EXPIRED;
+export const CLOSE_FORBIDDEN = CloseCodes.FORBIDDEN;
 
 /**
  * Subprotocol markers for browsers, which cannot set headers: the client offers
  * `['access_token', <token>]` (SessionChannel's `tokenTransport: 'subprotocol'`)
  * or `['bearer', <token>]`; the server selects the marker, never the token.
  */
-export const TOKEN_SUBPROTOCOLS: readonly string[] = ['access_token', 'bearer'];
+export const TOKEN_SUBPROTOCOLS: readonly string[] = [TOKEN_SUBPROTOCOL, 'bearer'];
 
 interface Connection {
   socket: WebSocket;

@@ -3,6 +3,7 @@
  * follow RFC 6455 and the gateway's 44xx/45xx convention: 4xxx below 4500 are
  * transient, 4500 and up are the server's final word.
  */
+import { CloseCodes } from './protocol';
 
 /** What to do after a close: end quietly, reconnect with backoff, refresh the token first, or end with an error. */
 export type CloseOutcome = 'done' | 'reconnect' | 'refresh' | 'fatal';
@@ -32,10 +33,10 @@ const PROTOCOL_FAULTS = new Set([1002, 1003, 1007, 1009, 1010, 1015]);
 /** The policy of DESIGN.md; replace it with the `classifyClose` option. */
 export function defaultClassifyClose(code: number, detail: string | number): CloseDecision {
   if (typeof detail === 'number') return classifyUpgradeStatus(detail);
-  if (code === 4429) return { outcome: 'reconnect', minDelayMs: RATE_LIMITED_DELAY_MS };
+  if (code === CloseCodes.RATE_LIMITED) return { outcome: 'reconnect', minDelayMs: RATE_LIMITED_DELAY_MS };
   if (code === 1000) return 'done';
-  if (code === 4401 || code === 1008) return 'refresh';
-  if (code === 4403) return 'fatal';
+  if (code === CloseCodes.TOKEN_EXPIRED || code === 1008) return 'refresh';
+  if (code === CloseCodes.FORBIDDEN) return 'fatal';
   if (code >= 4500 && code <= 4999) return 'fatal';
   if (PROTOCOL_FAULTS.has(code)) return 'fatal';
   // 1001, 1005, 1006, 1011–1014, 4000–4499 and anything unknown: the peer or the path went away.

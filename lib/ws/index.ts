@@ -15,3 +15,5 @@ export { backoffCeiling, fullJitterDelay, DEFAULT_RECONNECT } from './backoff';
 export { defaultClassifyClose, RATE_LIMITED_DELAY_MS } from './close-policy';
 export type { ClassifyClose, CloseDecision, CloseOutcome, DelayedReconnect } from './close-policy';
 export type { TokenTransport } from './token-transport';
+export { CloseCodes, TOKEN_SUBPROTOCOL, TOKEN_QUERY_PARAMETER, renewalMessage } from './protocol';
+export type { RenewalMessage } from './protocol';

@@ -1,4 +1,5 @@
 import type { TokenSource } from '../auth/token-source';
+import { TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL } from './protocol';
 
 /**
  * How the access token travels on the upgrade request. Browsers cannot set
@@ -39,9 +40,9 @@ export async function credentialsFor(source: UpgradeTokenSource, transport: Toke
   const token = await source.getAccessToken();
   if (transport === 'query' || (typeof transport === 'object' && 'query' in transport)) {
     const withToken = new URL(url);
-    withToken.searchParams.set(transport === 'query' ? 'access_token' : transport.query, token);
+    withToken.searchParams.set(transport === 'query' ? TOKEN_QUERY_PARAMETER : transport.query, token);
     return { url: withToken.toString(), headers: {}, protocols, tokenUsed: token };
   }
-  const offered = transport === 'subprotocol' ? ['access_token', token] : transport.subprotocol(token);
+  const offered = transport === 'subprotocol' ? [TOKEN_SUBPROTOCOL, token] : transport.subprotocol(token);
   return { url, headers: {}, protocols: [...offered, ...protocols], tokenUsed: token };
 }
