@@ -5,6 +5,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
+  // Suites that need redis-server or chromium say so when the package is missing.
+  reporters: ['default', '<rootDir>/__tests__/support/left-out-reporter.js'],
   // The README's examples import the package by name; tests run them against the source.
   moduleNameMapper: {
     '^axios-ws-auth$': '<rootDir>/lib/index.ts',
