@@ -11,5 +11,6 @@ module.exports = {
   moduleNameMapper: {
     '^axios-ws-auth$': '<rootDir>/lib/index.ts',
     '^axios-ws-auth/testing$': '<rootDir>/lib/testing/index.ts',
+    '^axios-ws-auth/redis$': '<rootDir>/lib/redis.ts',
   },
 };

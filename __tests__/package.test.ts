@@ -11,7 +11,8 @@ beforeAll(() => {
   if (!existsSync(path.join(root, 'dist/cjs/index.js'))) run(process.execPath, ['scripts/build.mjs']);
 }, 120_000);
 
-const entries = ['axios-ws-auth', 'axios-ws-auth/testing'];
+const entries = ['axios-ws-auth', 'axios-ws-auth/testing', 'axios-ws-auth/redis'];
+const landmark: Record<string, string> = { 'axios-ws-auth': 'AuthManager', 'axios-ws-auth/testing': 'startTestGateway', 'axios-ws-auth/redis': 'RedisTokenStore' };
 
 describe('the built package', () => {
   it.each(entries)('%s: require and import expose the same classes', (entry) => {
@@ -26,7 +27,7 @@ describe('the built package', () => {
     `;
     const result = JSON.parse(run(process.execPath, ['--input-type=module', '-e', script])) as { esmNames: string[]; cjsNames: string[]; same: boolean };
     expect(result.esmNames).toEqual(result.cjsNames);
-    expect(result.esmNames).toContain(entry === 'axios-ws-auth' ? 'AuthManager' : 'startTestGateway');
+    expect(result.esmNames).toContain(landmark[entry]);
     expect(result.same).toBe(true); // one copy of each class: instanceof works across module systems
   });
 

@@ -52,6 +52,8 @@ export const ErrorCodes = {
   GATEWAY_PROTOCOL: 'GATEWAY_PROTOCOL',
   /** The caller aborted (an `AbortSignal`). */
   ABORTED: 'ABORTED',
+  /** A token store (Redis, a file) could not be read, written or locked; the manager goes on without it. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   /** Something failed that has no code of its own; `cause` says what. */
   UNEXPECTED: 'UNEXPECTED',
 } as const;

@@ -16,7 +16,15 @@ export interface TokenStore {
    * and re-read the store first, so processes sharing one identity refresh
    * once per expiry.
    */
-  withLock?<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  withLock?<T>(key: string, fn: (lock?: LockInfo) => Promise<T>): Promise<T>;
+}
+
+/** What a store tells the function it runs under its lock. */
+export interface LockInfo {
+  /** How long the lock took to get, ms (0 when it was free). */
+  waitedMs: number;
+  /** `false` when the store went on without the lock (a holder made no progress for a whole lock TTL). */
+  held: boolean;
 }
 
 /** The default store: tokens live as long as the process. */
