@@ -21,15 +21,15 @@ export class EntryCodec {
     return this.sealer !== undefined;
   }
 
-  encode(tokenSet: TokenSet, context: string): string {
+  async encode(tokenSet: TokenSet, context: string): Promise<string> {
     const json = JSON.stringify(pick(tokenSet));
     return this.sealer ? this.sealer.seal(json, context) : json;
   }
 
-  decode(text: string, context: string, where: string): TokenSet | undefined {
+  async decode(text: string, context: string, where: string): Promise<TokenSet | undefined> {
     let json: string | undefined = text;
     if (this.sealer) {
-      json = this.sealer.open(text, context);
+      json = await this.sealer.open(text, context);
       if (json === undefined) {
         this.warn(`${where}: an entry could not be decrypted (wrong encryptionKey, tampered or unencrypted); ignoring it`);
         return undefined;

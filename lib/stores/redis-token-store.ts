@@ -6,7 +6,7 @@ import { AuthError, ErrorCodes, invalidOption, safeCause } from '../errors';
 import { EntryCodec, type StoreWarning } from './entry';
 import { withRedisLock } from './redis-lock';
 import { ReleaseNotices } from './release-notices';
-import { Sealer, hashKey } from './sealed';
+import { Sealer, hashKey, type EncryptionKey } from './sealed';
 
 export interface RedisTokenStoreOptions {
   /** An ioredis 5 or 6 client (or Cluster). The store never closes it: it is yours. */
@@ -16,7 +16,7 @@ export interface RedisTokenStoreOptions {
   /** A lock whose holder died is taken over after this long. Default 15 000 ms (above the 10 s token request deadline). */
   lockTtlMs?: number;
   /** 32 bytes (or their base64/hex): entries are AES-256-GCM encrypted at rest. */
-  encryptionKey?: Uint8Array | string;
+  encryptionKey?: EncryptionKey;
   /** A Redis command slower than this counts as Redis being down. Default 2 000 ms. */
   commandTimeoutMs?: number;
   /** Told of an unreadable entry or a lock problem. Default `process.emitWarning`. */
@@ -64,7 +64,8 @@ export class RedisTokenStore implements TokenStore {
 
   async save(key: string, tokenSet: TokenSet): Promise<void> {
     const entryKey = this.entryKey(key);
-    await this.command(() => this.client.set(entryKey, this.codec.encode(tokenSet, entryKey)));
+    const text = await this.codec.encode(tokenSet, entryKey);
+    await this.command(() => this.client.set(entryKey, text));
   }
 
   async clear(key: string): Promise<void> {

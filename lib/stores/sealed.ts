@@ -1,8 +1,22 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { sha256Hex } from '../auth/sha256';
 import { ConfigError, ErrorCodes } from '../errors';
 
 /** Marks an encrypted entry, so a store can tell it from plain JSON (and a later format from this one). */
 const PREFIX = 'aes256gcm.v1.';
+
+/** Web Crypto: global in Node 20 and in every browser, so one implementation serves every store. */
+const subtle = () => globalThis.crypto.subtle;
+type WebCryptoKey = Awaited<ReturnType<ReturnType<typeof subtle>['importKey']>>;
+
+/** An AES-GCM `CryptoKey` from Web Crypto (typed structurally: no DOM library needed). */
+export interface CryptoKeyLike {
+  readonly type: string;
+  readonly algorithm: object;
+  readonly usages: readonly string[];
+}
+
+/** What a store's `encryptionKey` option takes. */
+export type EncryptionKey = Uint8Array | string | CryptoKeyLike;
 
 /**
  * Encryption at rest of a token store's entries: AES-256-GCM, a fresh 96-bit
@@ -10,32 +24,33 @@ const PREFIX = 'aes256gcm.v1.';
  * under another identity's key does not decrypt either.
  */
 export class Sealer {
-  private readonly key: Buffer;
+  private readonly key: Promise<WebCryptoKey>;
 
-  constructor(encryptionKey: Uint8Array | string, component: string) {
-    this.key = toKey(encryptionKey, component);
-    // The raw key must not show in util.inspect or JSON of the store that holds this.
+  constructor(encryptionKey: EncryptionKey, component: string) {
+    const key = isCryptoKey(encryptionKey) ? Promise.resolve(encryptionKey as WebCryptoKey) : subtle().importKey('raw', toKeyBytes(encryptionKey, component), 'AES-GCM', false, ['encrypt', 'decrypt']);
+    key.catch(() => undefined); // a bad CryptoKey surfaces on first use, as a warning
+    this.key = key;
+    // Neither the key nor its promise may show in util.inspect or JSON of the store that holds this.
     Object.defineProperty(this, 'key', { enumerable: false });
   }
 
-  seal(plaintext: string, context: string): string {
-    const nonce = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
-    cipher.setAAD(Buffer.from(context, 'utf8'));
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return `${PREFIX}${Buffer.concat([nonce, cipher.getAuthTag(), body]).toString('base64url')}`;
+  async seal(plaintext: string, context: string): Promise<string> {
+    const nonce = globalThis.crypto.getRandomValues(new Uint8Array(12));
+    const body = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv: nonce, additionalData: utf8(context) }, await this.key, utf8(plaintext)));
+    const out = new Uint8Array(nonce.length + body.length);
+    out.set(nonce);
+    out.set(body, nonce.length);
+    return `${PREFIX}${toBase64Url(out)}`;
   }
 
   /** The plaintext, or `undefined` for a wrong key, a tampered or truncated entry, or one that is not sealed. */
-  open(sealed: string, context: string): string | undefined {
+  async open(sealed: string, context: string): Promise<string | undefined> {
     if (!sealed.startsWith(PREFIX)) return undefined;
-    const raw = Buffer.from(sealed.slice(PREFIX.length), 'base64url');
-    if (raw.length < 12 + 16) return undefined;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
-      decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(raw.subarray(12, 28));
-      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+      const raw = fromBase64Url(sealed.slice(PREFIX.length));
+      if (raw.length < 12 + 16) return undefined;
+      const plain = await subtle().decrypt({ name: 'AES-GCM', iv: raw.subarray(0, 12), additionalData: utf8(context) }, await this.key, raw.subarray(12));
+      return new TextDecoder().decode(plain);
     } catch {
       return undefined;
     }
@@ -46,21 +61,20 @@ export class Sealer {
   }
 }
 
-/** True for what `Sealer.seal` writes (to tell "wrong key" from "not encrypted"). */
-export function isSealed(value: string): boolean {
-  return value.startsWith(PREFIX);
-}
-
 /** A short, one-way name for an identity key: store keys never carry a user name. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32);
+  return sha256Hex(key).slice(0, 32);
 }
 
-function toKey(value: Uint8Array | string, component: string): Buffer {
+function isCryptoKey(value: unknown): value is CryptoKeyLike {
+  return typeof value === 'object' && value !== null && 'algorithm' in value && 'usages' in value && !(value instanceof Uint8Array);
+}
+
+function toKeyBytes(value: Uint8Array | string, component: string): Uint8Array {
   // A string is base64 or hex of 32 bytes (what `openssl rand -base64 32` prints); bytes are taken as they are.
-  const bytes = typeof value === 'string' ? decodeKeyText(value) : Buffer.from(value);
+  const bytes = typeof value === 'string' ? decodeKeyText(value) : value instanceof Uint8Array ? new Uint8Array(value) : undefined;
   if (bytes?.length !== 32) {
-    throw new ConfigError(`${component}: options.encryptionKey must be 32 bytes (a Uint8Array, or 32 bytes as base64 or hex)`, {
+    throw new ConfigError(`${component}: options.encryptionKey must be 32 bytes (a Uint8Array, 32 bytes as base64 or hex, or an AES-GCM CryptoKey)`, {
       key: 'encryptionKey',
       code: ErrorCodes.INVALID_OPTIONS,
     });
@@ -68,8 +82,23 @@ function toKey(value: Uint8Array | string, component: string): Buffer {
   return bytes;
 }
 
-function decodeKeyText(text: string): Buffer | undefined {
-  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
-  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) return Buffer.from(text, 'base64');
+function decodeKeyText(text: string): Uint8Array | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Uint8Array.from(text.match(/../g)!, (pair) => parseInt(pair, 16));
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) return fromBase64Url(text.replace(/=$/, ''));
   return undefined;
+}
+
+function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }
