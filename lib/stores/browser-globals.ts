@@ -5,6 +5,7 @@
 
 export interface LockManagerLike {
   request<T>(name: string, options: { mode: 'exclusive' }, callback: () => Promise<T>): Promise<T>;
+  query?(): Promise<{ held?: Array<{ name?: string }> }>;
 }
 
 export interface BroadcastChannelLike {

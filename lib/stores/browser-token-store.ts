@@ -2,9 +2,10 @@ import type { TokenSet } from '../auth/token-set';
 import type { LockInfo, TokenStore } from '../auth/token-store';
 import { invalidOption } from '../errors';
 import { IndexedDbBackend, MemoryBackend, WebStorageBackend, type EntryBackend } from './browser-backends';
-import { browserGlobals, type BroadcastChannelLike } from './browser-globals';
+import { browserGlobals } from './browser-globals';
 import { EntryCodec, type StoreWarning } from './entry';
 import { Sealer, hashKey, type EncryptionKey } from './sealed';
+import { TabBroadcast, type TabMessage } from './tab-broadcast';
 
 export interface BrowserTokenStoreOptions {
   /**
@@ -22,18 +23,6 @@ export interface BrowserTokenStoreOptions {
   onWarning?: StoreWarning;
 }
 
-interface Broadcast {
-  v: 1;
-  type: 'saved' | 'cleared';
-  key: string;
-  entry?: string;
-  from: string;
-  seq: number;
-}
-
-/** How long a save waits to see its own broadcast go round before the lock is let go. */
-const ECHO_TIMEOUT_MS = 200;
-
 /**
  * Tokens shared by the tabs of one origin: `withLock` through the Web Locks
  * API (a closed tab's lock is released by the browser), so tabs on one
@@ -44,9 +33,7 @@ const ECHO_TIMEOUT_MS = 200;
 export class BrowserTokenStore implements TokenStore {
   private readonly backend: EntryBackend;
   private readonly codec: EntryCodec;
-  private readonly channel: BroadcastChannelLike | undefined;
-  /** A second end of the channel in this tab: hearing our own message means it has gone round. */
-  private readonly echo: BroadcastChannelLike | undefined;
+  private readonly tabs: TabBroadcast | undefined;
   private readonly lockName: string;
   /** The storage is this tab's own ('session', 'memory'): it mirrors what other tabs save. */
   private readonly perTab: boolean;
@@ -54,9 +41,6 @@ export class BrowserTokenStore implements TokenStore {
   /** The newest entry this tab has seen per hashed key, from its own saves and from broadcasts. */
   private readonly seen = new Map<string, TokenSet>();
   private readonly watchers = new Map<string, Set<(tokenSet: TokenSet | undefined) => void>>();
-  private readonly echoes = new Map<number, () => void>();
-  private readonly tabId = Math.random().toString(36).slice(2);
-  private seq = 0;
   private warnedNoLocks = false;
 
   constructor(options: BrowserTokenStoreOptions = {}) {
@@ -70,15 +54,8 @@ export class BrowserTokenStore implements TokenStore {
     this.lockName = `${name}:token-lock`;
     this.perTab = this.backend.kind === 'sessionStorage' || this.backend.kind === 'memory';
     const globals = browserGlobals();
-    if (globals.BroadcastChannel) {
-      this.channel = new globals.BroadcastChannel(`${name}:tokens`);
-      this.channel.addEventListener('message', (event) => void this.onBroadcast(event.data));
-      if (this.backend.kind !== 'indexeddb') {
-        this.echo = new globals.BroadcastChannel(`${name}:tokens`);
-        this.echo.addEventListener('message', (event) => this.onEcho(event.data));
-      }
-    }
-    for (const field of ['codec', 'seen', 'channel', 'echo'] as const) Object.defineProperty(this, field, { enumerable: false });
+    if (globals.BroadcastChannel) this.tabs = new TabBroadcast(globals.BroadcastChannel, name, (message) => this.onBroadcast(message), globals.navigator?.locks);
+    for (const field of ['codec', 'seen', 'tabs'] as const) Object.defineProperty(this, field, { enumerable: false });
   }
 
   async load(key: string): Promise<TokenSet | undefined> {
@@ -93,14 +70,15 @@ export class BrowserTokenStore implements TokenStore {
     const entry = await this.codec.encode(tokenSet, hashed);
     this.seen.set(hashed, tokenSet);
     await this.backend.put(hashed, entry);
-    await this.broadcast({ type: 'saved', key: hashed, entry });
+    // Tabs on their own storage have no other copy: the lock waits until they all hold it.
+    await this.tabs?.send({ type: 'saved', key: hashed, entry }, this.perTab);
   }
 
   async clear(key: string): Promise<void> {
     const hashed = hashKey(key);
     this.seen.delete(hashed);
     await this.backend.delete(hashed);
-    await this.broadcast({ type: 'cleared', key: hashed });
+    await this.tabs?.send({ type: 'cleared', key: hashed }, this.perTab);
   }
 
   /** Runs `fn` holding the origin-wide lock of this identity (Web Locks), or, without them, alone. */
@@ -112,11 +90,7 @@ export class BrowserTokenStore implements TokenStore {
       return fn({ waitedMs: 0, held: false });
     }
     const startedAt = Date.now();
-    return locks.request(`${this.lockName}:${hashKey(key)}`, { mode: 'exclusive' }, async () => {
-      // Let a broadcast that raced the lock grant land first (tabs on 'session' or 'memory' have no other copy).
-      if (this.echo) await new Promise((resolve) => setTimeout(resolve, 0));
-      return fn({ waitedMs: Date.now() - startedAt, held: true });
-    });
+    return locks.request(`${this.lockName}:${hashKey(key)}`, { mode: 'exclusive' }, () => fn({ waitedMs: Date.now() - startedAt, held: true }));
   }
 
   /** Calls `listener` with each token set another tab saves (or `undefined` when it clears). Returns the unsubscribe. */
@@ -130,45 +104,18 @@ export class BrowserTokenStore implements TokenStore {
 
   /** Closes the channel and the database. */
   close(): void {
-    this.channel?.close();
-    this.echo?.close();
+    this.tabs?.close();
     this.backend.close();
-    for (const settle of this.echoes.values()) settle();
   }
 
   toJSON(): Record<string, unknown> {
     return { store: 'browser', storage: this.backend.kind, lock: this.lockName, encrypted: this.codec.encrypted };
   }
 
-  private async broadcast(message: Omit<Broadcast, 'v' | 'from' | 'seq'>): Promise<void> {
-    if (!this.channel) return;
-    const seq = ++this.seq;
-    const full: Broadcast = { v: 1, from: this.tabId, seq, ...message };
-    if (!this.echo) return this.channel.postMessage(full);
-    // Broadcast-only storage: hold the caller (and so the lock) until the message has gone round.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ECHO_TIMEOUT_MS);
-      const echoes = this.echoes;
-      function done(): void {
-        clearTimeout(timer);
-        echoes.delete(seq);
-        resolve();
-      }
-      echoes.set(seq, done);
-      this.channel!.postMessage(full);
-    });
-  }
-
-  private onEcho(data: unknown): void {
-    const message = data as Partial<Broadcast> | null;
-    if (message?.from === this.tabId && typeof message.seq === 'number') this.echoes.get(message.seq)?.();
-  }
-
-  private async onBroadcast(data: unknown): Promise<void> {
-    const message = data as Partial<Broadcast> | null;
-    if (message?.v !== 1 || typeof message.key !== 'string' || message.from === this.tabId) return;
+  private async onBroadcast(message: TabMessage): Promise<void> {
     let tokenSet: TokenSet | undefined;
-    if (message.type === 'saved' && typeof message.entry === 'string') {
+    if (message.type === 'saved') {
+      if (message.entry === undefined) return;
       tokenSet = await this.codec.decode(message.entry, message.key, 'BrowserTokenStore broadcast');
       if (!tokenSet) return;
       const known = this.seen.get(message.key);
@@ -176,11 +123,9 @@ export class BrowserTokenStore implements TokenStore {
       this.seen.set(message.key, tokenSet);
       // A tab's own storage ('session', 'memory') mirrors what the others saved.
       if (this.perTab) await this.backend.put(message.key, message.entry);
-    } else if (message.type === 'cleared') {
+    } else {
       this.seen.delete(message.key);
       if (this.perTab) await this.backend.delete(message.key);
-    } else {
-      return;
     }
     for (const listener of [...(this.watchers.get(message.key) ?? [])]) {
       try {
