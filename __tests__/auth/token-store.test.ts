@@ -64,7 +64,7 @@ describe('token stores', () => {
     expect(await store.load('k0')).toBeUndefined();
   });
 
-  it('after a rejected refresh, a token rotated by another process is read from the store', async () => {
+  it('a token rotated by another process is read from the store before any refresh token is presented', async () => {
     const file = path.join(dir, 'tokens.json');
     const processA = manager(new FileTokenStore(file));
     const processB = manager(new FileTokenStore(file));
@@ -73,10 +73,11 @@ describe('token stores', () => {
 
     await processA.handleUnauthorized(shared); // A rotates: B's refresh token is now used up
     const rotatedByA = await processA.getAccessToken();
-    await processB.handleUnauthorized(shared); // B's refresh gets invalid_grant, then re-reads the store
+    await processB.handleUnauthorized(shared); // B re-reads the store first: A's token, no request
     expect(await processB.getAccessToken()).toBe(rotatedByA);
-    expect(server.authority.stats()).toMatchObject({ grants: { password: 1, refresh_token: 1 }, rejected: 1 });
-    expect(processB.metrics()).toMatchObject({ fallbacks: 1, authentications: 0 });
+    // Presenting B's rotated-out refresh token would have been refused (and, with reuse detection, revoked the grant).
+    expect(server.authority.stats()).toMatchObject({ grants: { password: 1, refresh_token: 1 }, rejected: 0 });
+    expect(processB.metrics()).toMatchObject({ tokenRequests: 0, fallbacks: 0, authentications: 0, storeHits: 2 });
   });
 
   it('a store with withLock runs token requests inside it and re-reads first', async () => {

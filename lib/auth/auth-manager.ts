@@ -1,68 +1,105 @@
 import { EventEmitter } from 'eventemitter3';
-import { AuthError, TokenRequestError, safeCause } from '../errors';
-import { authOptionsFromConfig } from '../config/auth-options';
-import type { GatewayConfig, GatewaySection } from '../config/types';
-import { withDeadline } from './deadline';
+import { AuthError, ConfigError, ErrorCodes, TokenRequestError, safeCause } from '../errors';
 import type { AuthManagerEvents, TokenEvent } from './events';
+import { FailureBackoff } from './failure-backoff';
+import { requestGrant, requestRefresh } from './grants';
+import { HeaderCache } from './header-cache';
 import { MetricsRecorder, type AuthMetrics } from './metrics';
 import { normalizeOptions, type AuthManagerOptions, type CommonAuthOptions, type NormalizedOptions } from './options';
+import { RefreshTimer } from './refresh-timer';
+import { StoreAccess } from './store-access';
 import { TokenEndpoint } from './token-endpoint';
+import { dueAt, isDue, isUnexpired } from './token-policy';
 import { fingerprint, toTokenSet, type TokenSet } from './token-set';
+import { INSPECT, printed } from './printable';
 
-/** 'refresh': the cheapest way to a good token (store, refresh grant, then the grant); 'authenticate': the grant itself. */
-type FlightKind = 'refresh' | 'authenticate';
+/** Why a flight started: the kind of token it may end with, and how a refusal of that token is judged. */
+type FlightCause = 'due' | 'refusal' | 'refresh' | 'authenticate';
 
-/** One token flight: when it started, and in which session (`epoch`). */
+/** One token flight: when it started, in which session (`epoch`), and why. */
 interface Flight {
   startedAt: number;
   epoch: number;
+  cause: FlightCause;
 }
+
+/** What `fromConfig` takes: what `loadConfig()` returns (`{ gateway }`), or its gateway section (`{ authType }`). */
+export type AuthConfigInput = { readonly gateway: object } | { readonly authType: string };
+
+/** Turns a config into options; installed by the config module, so that `auth/` never imports it. */
+type ConfigReader = (config: AuthConfigInput, overrides?: CommonAuthOptions) => AuthManagerOptions;
+let configReader: ConfigReader | undefined;
+
+/** @internal Called once by `config/`: the one module that knows the YAML's shape. */
+export function installConfigReader(reader: ConfigReader): void {
+  configReader = reader;
+}
+
+
+/** A lifetime this short (or shorter than the request that got it) means the token is due on arrival. */
+const MIN_LIFETIME_MS = 10;
 
 /**
  * Owns one client's credentials. Every consumer (axios interceptors, session
  * channels, direct callers) borrows tokens from it; proactive and reactive
  * refreshes share one in-flight promise, so any number of concurrent callers
- * cause a single token request.
+ * cause a single token request. With a store that has a lock, many managers
+ * (processes, machines, tabs) share one token request per expiry.
  */
 export class AuthManager extends EventEmitter<AuthManagerEvents> {
   private readonly config: NormalizedOptions;
   private readonly endpoint: TokenEndpoint | undefined;
   private readonly recorder = new MetricsRecorder();
+  private readonly backoff: FailureBackoff;
+  private readonly timer = new RefreshTimer();
+  private readonly headers: HeaderCache;
+  private readonly store: StoreAccess;
   private tokenSet: TokenSet | undefined;
-  /** The access token a server has answered 401 to: never handed out again. */
+  /** How the current token came: after a refusal, and whether a server has accepted it since. */
+  private tokenHistory = { afterRefusal: false, accepted: false };
+  /** The access token a server answered 401 to: never handed out again. */
   private rejectedToken: string | undefined;
+  /** A refresh token the server rejected: never presented again. */
+  private deadRefreshToken: string | undefined;
   private refreshInFlight: Promise<TokenSet> | undefined;
-  private storeRead = false;
-  private failure: { error: AuthError; retryAt: number; count: number } | undefined;
-  private autoRefreshTimer: NodeJS.Timeout | undefined;
-  /** The frozen headers of the current token, and a settled promise of them: every request asks. */
-  private currentHeaders: { token: string; headers: Readonly<Record<string, string>> } | undefined;
-  private settledHeaders: { headers: Readonly<Record<string, string>>; promise: Promise<Readonly<Record<string, string>>> } | undefined;
+  private unwatch: (() => void) | undefined;
   private closed = false;
-  /** Bumped by `clear()`: a flight started before it must not bring the old session back. */
+  /** Bumped by `clear()`: a flight started before it must not touch the new session. */
   private epoch = 0;
 
   constructor(options: AuthManagerOptions) {
     super();
     this.config = normalizeOptions(options);
     this.endpoint = this.config.endpoint && new TokenEndpoint(this.config.endpoint);
+    this.backoff = new FailureBackoff(this.config.retryDelayMs, this.config.maxRetryDelayMs);
+    const { apiKey } = this.config;
+    this.headers = new HeaderCache((token) => (apiKey ? { [apiKey.header]: token } : { Authorization: `Bearer ${token}` }));
+    this.store = new StoreAccess(this.config.store, this.config.storeKey, this.config.logger, this.recorder, this.config.now);
+    if (options.logger) this.config.store.useLogger?.(options.logger);
+    // Secrets live in these: keep them out of util.inspect, JSON and enumeration (see toJSON for what is shown).
+    for (const field of ['config', 'endpoint', 'headers', 'store', 'tokenSet', 'rejectedToken', 'deadRefreshToken', 'refreshInFlight'] as const) {
+      Object.defineProperty(this, field, { enumerable: false, writable: true });
+    }
   }
 
   /** A manager from what `loadConfig()` returns, or its `gateway` section; `overrides` adds logger, timeouts… */
-  static fromConfig(config: GatewayConfig | GatewaySection, overrides?: CommonAuthOptions): AuthManager {
-    return new AuthManager(authOptionsFromConfig(config, overrides));
+  static fromConfig(config: AuthConfigInput, overrides?: CommonAuthOptions): AuthManager {
+    if (!configReader) throw new ConfigError('AuthManager.fromConfig needs the config module (import it from axios-ws-auth)', { code: ErrorCodes.INVALID_OPTIONS });
+    return new AuthManager(configReader(config, overrides));
   }
 
   /** A valid access token: authenticates lazily, waits for an in-flight refresh, refreshes near expiry. */
   async getAccessToken(): Promise<string> {
     if (this.config.apiKey) return this.config.apiKey.value;
-    if (!this.refreshInFlight && this.tokenSet && !this.isDue(this.tokenSet)) return this.tokenSet.accessToken;
-    const flight = this.startFlight('refresh');
+    const ready = this.readyToken();
+    if (ready) return ready.accessToken;
+    const refused = this.tokenSet !== undefined && this.tokenSet.accessToken === this.rejectedToken;
     try {
-      return (await flight).accessToken;
+      return (await this.startFlight(refused ? 'refusal' : 'due')).accessToken;
     } catch (error) {
       // A failed early refresh leaves a token that is still good: use it until it expires.
-      if (this.tokenSet && this.isUsable(this.tokenSet)) return this.tokenSet.accessToken;
+      const kept = this.tokenSet;
+      if (kept && kept.accessToken !== this.rejectedToken && isUnexpired(kept, this.config.now())) return kept.accessToken;
       throw error;
     }
   }
@@ -70,10 +107,8 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
   /** `Authorization: Bearer …`, or the API-key header (a frozen object: copy it to change it). */
   getAuthHeaders(): Promise<Readonly<Record<string, string>>> {
     const ready = this.currentAuthHeaders();
-    if (!ready) return this.getAccessToken().then(bearer);
-    // Every request asks: while the token is good, the same settled promise answers, allocation-free.
-    if (this.settledHeaders?.headers !== ready) this.settledHeaders = { headers: ready, promise: Promise.resolve(ready) };
-    return this.settledHeaders.promise;
+    if (ready) return this.headers.promiseOf(ready);
+    return this.getAccessToken().then((token) => this.headers.headersFor(token));
   }
 
   /**
@@ -82,14 +117,8 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
    * For hot paths that would rather not wait a turn; never starts a request.
    */
   currentAuthHeaders(): Readonly<Record<string, string>> | undefined {
-    const { apiKey } = this.config;
-    const current = this.tokenSet;
-    const token = apiKey ? apiKey.value : !this.refreshInFlight && current && !this.isDue(current) ? current.accessToken : undefined;
-    if (token === undefined) return undefined;
-    if (this.currentHeaders?.token !== token) {
-      this.currentHeaders = { token, headers: Object.freeze(apiKey ? { [apiKey.header]: token } : bearer(token)) };
-    }
-    return this.currentHeaders.headers;
+    const token = this.config.apiKey?.value ?? this.readyToken()?.accessToken;
+    return token === undefined ? undefined : this.headers.headersFor(token);
   }
 
   /** Full authentication with the grant (shares a flight already under way). */
@@ -106,7 +135,11 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
 
   /**
    * Call on a 401. Every caller during a refresh shares it; a `rejectedToken`
-   * that is no longer current means someone already refreshed: returns at once.
+   * that is no longer current means someone already refreshed: returns at
+   * once. A token obtained to replace a refused one and refused again before
+   * any server accepted it is a failure (`AUTH_FAILED`, retryable): the next
+   * try waits for the backoff, so a server that refuses every token is not
+   * asked for a new one per request.
    */
   async handleUnauthorized(rejectedToken?: string): Promise<void> {
     this.recorder.unauthorized++;
@@ -118,8 +151,20 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
       await this.refreshInFlight;
       return;
     }
-    this.rejectedToken = current;
-    await this.startFlight('refresh');
+    if (current !== undefined && this.rejectedToken !== current) {
+      this.rejectedToken = current;
+      if (this.refusedWhileFresh()) {
+        const error = new AuthError('the server refused a token obtained right after it refused the previous one; waiting before the next try', { code: 'AUTH_FAILED', retryable: true });
+        this.recordFailure(error, this.config.now());
+        throw error;
+      }
+    }
+    await this.startFlight('refusal');
+  }
+
+  /** A server accepted `token` (attachAuth and SessionChannel say so): a later refusal of it is an expiry, not a verdict. */
+  tokenAccepted(token: string): void {
+    if (token === this.tokenSet?.accessToken) this.tokenHistory.accepted = true;
   }
 
   /** A copy of the counters. */
@@ -129,179 +174,200 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
 
   /** Forgets the tokens, here and in the store. */
   async clear(): Promise<void> {
-    // A flight under way belongs to the forgotten session: its token is not installed (see accept()).
+    // A flight under way belongs to the forgotten session: its token is not installed, its failure not counted.
     this.epoch++;
     this.refreshInFlight = undefined;
     this.tokenSet = undefined;
     this.rejectedToken = undefined;
-    this.failure = undefined;
-    this.storeRead = true;
-    this.stopTimer();
-    await this.config.store.clear(this.config.storeKey);
+    this.deadRefreshToken = undefined;
+    this.backoff.reset();
+    this.timer.stop();
+    await this.store.clear();
   }
 
-  /** Stops the background refresh timer. The manager still answers calls. */
+  /** Stops the background refresh timer (and store subscriptions). The manager still answers calls. */
   close(): void {
     this.closed = true;
-    this.stopTimer();
+    this.timer.stop();
+    this.unwatch?.();
+    this.unwatch = undefined;
   }
 
-  private startFlight(kind: FlightKind, { ignoreBackoff = false } = {}): Promise<TokenSet> {
+  /** What `JSON.stringify` and `util.inspect` show: metadata, never a secret. */
+  toJSON(): Record<string, unknown> {
+    const { grant, endpoint, apiKey } = this.config;
+    return {
+      grant: typeof grant === 'function' ? 'custom' : grant,
+      ...(endpoint && { tokenUrl: endpoint.tokenUrl, clientId: endpoint.clientId }),
+      ...(apiKey && { header: apiKey.header }),
+      fingerprint: fingerprint(this.tokenSet?.accessToken),
+      expiresAt: this.tokenSet?.expiresAt,
+      refreshing: this.refreshInFlight !== undefined,
+    };
+  }
+
+  [INSPECT](): string {
+    return printed('AuthManager', this.toJSON());
+  }
+
+  /** The token to hand out without waiting, if any. */
+  private readyToken(): TokenSet | undefined {
+    const current = this.tokenSet;
+    if (this.refreshInFlight || !current || current.accessToken === this.rejectedToken) return undefined;
+    const now = this.config.now();
+    if (!isDue(current, now, this.config.refreshLeewayMs)) return current;
+    // Due, but the next try must wait (a failure's backoff, or the spacing after a token that came already due).
+    if (this.backoff.waiting(now) && (!this.backoff.blocking(now) || isUnexpired(current, now))) return current;
+    return undefined;
+  }
+
+  private refusedWhileFresh(): boolean {
+    const { afterRefusal, accepted } = this.tokenHistory;
+    const age = this.config.now() - (this.tokenSet?.receivedAt ?? 0);
+    return afterRefusal && !accepted && age < Math.max(1_000, this.config.retryDelayMs);
+  }
+
+  private startFlight(cause: FlightCause, { ignoreBackoff = false } = {}): Promise<TokenSet> {
     if (this.refreshInFlight) return this.refreshInFlight;
-    if (!ignoreBackoff && this.failure && this.config.now() < this.failure.retryAt) {
-      return Promise.reject(this.failure.error);
-    }
-    const flight: Promise<TokenSet> = this.fly(kind).finally(() => {
+    const blocked = this.backoff.blocking(this.config.now());
+    if (!ignoreBackoff && blocked) return Promise.reject(blocked);
+    this.watchStore();
+    const flight: Promise<TokenSet> = this.fly(cause).finally(() => {
       if (this.refreshInFlight === flight) this.refreshInFlight = undefined;
     });
     this.refreshInFlight = flight;
     return flight;
   }
 
-  private async fly(kind: FlightKind): Promise<TokenSet> {
-    const { store, storeKey, now, logger } = this.config;
-    const startedAt = now();
-    const flight: Flight = { startedAt, epoch: this.epoch };
+  private async fly(cause: FlightCause): Promise<TokenSet> {
+    const flight: Flight = { startedAt: this.config.now(), epoch: this.epoch, cause };
     try {
-      const obtain = () => this.obtain(kind, flight);
-      const tokenSet = store.withLock ? await store.withLock(storeKey, obtain) : await obtain();
-      this.failure = undefined;
-      return tokenSet;
+      return await this.store.locked(() => this.obtain(flight));
     } catch (caught) {
       const error = caught instanceof AuthError ? caught : new AuthError(`authentication failed: ${safeCause(caught).message}`, { code: 'UNEXPECTED', cause: safeCause(caught) });
-      const count = (this.failure?.count ?? 0) + 1;
-      const delay = Math.min(this.config.maxRetryDelayMs, this.config.retryDelayMs * 2 ** (count - 1));
-      const retryAt = now() + delay;
-      this.failure = { error, retryAt, count };
-      this.recorder.refreshFailures++;
-      logger.warn('axios-ws-auth: token request failed', { code: error.code, retryable: error.retryable, retryInMs: delay, message: error.message });
-      this.notify('refreshFailed', { error, retryable: error.retryable, durationMs: now() - startedAt, retryAt });
-      if (!error.retryable) this.notify('error', error);
-      if (this.config.autoRefresh && this.tokenSet) this.schedule(delay);
+      if (flight.epoch === this.epoch) this.recordFailure(error, flight.startedAt);
       throw error;
     }
   }
 
-  /** Store first, then the refresh grant, then a full authentication: the cheapest way to a good token. */
-  private async obtain(kind: FlightKind, flight: Flight): Promise<TokenSet> {
-    if (!this.storeRead || this.config.store.withLock) {
-      this.storeRead = true;
-      const adopted = await this.adoptStored(flight);
-      if (adopted) return adopted;
-    }
-    const refreshToken = this.tokenSet?.refreshToken;
-    if (kind !== 'authenticate' && refreshToken !== undefined && this.endpoint) {
+  /**
+   * The cheapest way to a good token: the store first (another manager may
+   * have refreshed: adopt its token, or use its newer refresh token), then
+   * the refresh grant, then a full authentication.
+   */
+  private async obtain(flight: Flight): Promise<TokenSet> {
+    const stored = await this.newerStored();
+    if (stored && this.isGood(stored)) return this.accept(stored, 'store', flight);
+    let refreshToken = stored?.refreshToken ?? this.tokenSet?.refreshToken;
+    for (let attempt = 0; attempt < 2 && flight.cause !== 'authenticate' && this.endpoint && refreshToken !== undefined && refreshToken !== this.deadRefreshToken; attempt++) {
       try {
         return await this.refresh(refreshToken, flight);
       } catch (error) {
         if (!(error instanceof TokenRequestError && error.rejected)) throw error;
+        this.deadRefreshToken = refreshToken;
         this.recorder.fallbacks++;
-        this.config.logger.warn('axios-ws-auth: refresh token rejected; authenticating again', { oauthError: error.oauthError });
-        // Another process sharing the store may have rotated the refresh token.
-        const adopted = await this.adoptStored(flight);
-        if (adopted) return adopted;
-        this.tokenSet = undefined;
+        this.config.logger.warn('axios-ws-auth: refresh token rejected; reading the store, else authenticating again', { oauthError: error.oauthError });
+        // Another manager sharing the store may have rotated it meanwhile.
+        const again = await this.newerStored();
+        if (again && this.isGood(again)) return this.accept(again, 'store', flight);
+        refreshToken = again?.refreshToken;
       }
     }
     return this.authenticateWithGrant(flight);
   }
 
+  /** The store's token set, when it is not the one we hold (nor one a server refused). */
+  private async newerStored(): Promise<TokenSet | undefined> {
+    const stored = await this.store.read();
+    if (!stored || stored.accessToken === this.tokenSet?.accessToken) return undefined;
+    if (this.tokenSet && stored.receivedAt < this.tokenSet.receivedAt) return undefined;
+    return stored;
+  }
+
+  private isGood(tokenSet: TokenSet): boolean {
+    return tokenSet.accessToken !== this.rejectedToken && !isDue(tokenSet, this.config.now(), this.config.refreshLeewayMs);
+  }
+
   private async refresh(refreshToken: string, flight: Flight): Promise<TokenSet> {
     this.recorder.tokenRequests++;
-    const body = await this.endpoint!.request({ grant_type: 'refresh_token', refresh_token: refreshToken });
-    const tokenSet = toTokenSet(body, this.config.now(), refreshToken);
+    const body = await requestRefresh(this.endpoint!, refreshToken);
+    const tokenSet = this.toTokenSet(body, refreshToken);
     this.recorder.refreshes++;
     return this.accept(tokenSet, 'refresh', flight, tokenSet.refreshToken !== refreshToken);
   }
 
   private async authenticateWithGrant(flight: Flight): Promise<TokenSet> {
-    const { grant, password, scope } = this.config;
     this.recorder.tokenRequests++;
-    let body: unknown;
-    if (typeof grant === 'function') {
-      const timeoutMs = this.config.grantTimeoutMs;
-      const timedOut = () => new TokenRequestError(`custom grant timed out after ${timeoutMs} ms`, { code: 'TOKEN_REQUEST_TIMEOUT', retryable: true });
-      body = await withDeadline(timeoutMs, (signal) => grant({ signal }), timedOut).catch((error: unknown) => {
-        throw error instanceof AuthError ? error : new TokenRequestError(`custom grant failed: ${safeCause(error).message}`, { cause: safeCause(error) });
-      });
-    } else if (password) {
-      body = await this.endpoint!.request({ grant_type: 'password', username: password.username, password: password.password, scope });
-    } else {
-      body = await this.endpoint!.request({ grant_type: 'client_credentials', scope });
-    }
-    const tokenSet = toTokenSet(body, this.config.now());
+    const tokenSet = this.toTokenSet(await requestGrant(this.config, this.endpoint));
     this.recorder.authentications++;
     return this.accept(tokenSet, 'authenticate', flight, false);
   }
 
-  /** Takes the store's token set when it is newer than ours and still good. */
-  private async adoptStored(flight: Flight): Promise<TokenSet | undefined> {
-    let stored: TokenSet | undefined;
-    try {
-      stored = await this.config.store.load(this.config.storeKey);
-    } catch (error) {
-      this.config.logger.warn('axios-ws-auth: token store unreadable; ignoring it', { message: safeCause(error).message });
-    }
-    if (!stored || stored.accessToken === this.tokenSet?.accessToken || stored.accessToken === this.rejectedToken) return undefined;
-    if (this.tokenSet && stored.receivedAt <= this.tokenSet.receivedAt) return undefined;
-    if (!this.isDue(stored)) return this.accept(stored, 'store', flight, false, { save: false });
-    // Expired, but its refresh token may be newer than ours (rotated elsewhere).
-    if (stored.refreshToken) this.tokenSet = stored;
-    return undefined;
+  private toTokenSet(body: unknown, previousRefreshToken?: string): TokenSet {
+    return toTokenSet(body, this.config.now(), previousRefreshToken, (message) => this.config.logger.warn(`axios-ws-auth: ${message}`));
   }
 
-  private async accept(tokenSet: TokenSet, source: TokenEvent['source'], flight: Flight, rotated: boolean, { save = true } = {}): Promise<TokenSet> {
-    const { now, store, storeKey, logger } = this.config;
+  /** Installs a new token set (unless `clear()` ended the flight), saves it, tells the listeners. */
+  private async accept(tokenSet: TokenSet, source: TokenEvent['source'], flight: Flight, rotated = false): Promise<TokenSet> {
+    const { now, logger } = this.config;
     if (flight.epoch !== this.epoch) return tokenSet; // cleared meanwhile: hand it to the waiters, keep nothing
-    this.tokenSet = tokenSet;
-    this.rejectedToken = undefined;
-    if (save) {
-      await store.save(storeKey, tokenSet).catch((error: unknown) => {
-        logger.warn('axios-ws-auth: could not save the token set', { message: safeCause(error).message });
-      });
-    }
     const durationMs = now() - flight.startedAt;
+    this.install(tokenSet, flight.cause === 'refusal', durationMs);
+    if (source === 'store') this.recorder.storeHits++;
+    else await this.store.write(tokenSet);
     if (source !== 'store') this.recorder.recordLatency(durationMs);
     const event: TokenEvent = { source, fingerprint: fingerprint(tokenSet.accessToken)!, expiresAt: tokenSet.expiresAt, durationMs, rotated };
     logger.info(`axios-ws-auth: new token (${source})`, { fingerprint: event.fingerprint, expiresAt: event.expiresAt, durationMs });
     if (source === 'authenticate') this.notify('authenticated', event);
     if (source === 'refresh') this.notify('refreshed', event);
     this.notify('token', event);
-    if (this.config.autoRefresh && tokenSet.expiresAt !== undefined) {
-      this.schedule(tokenSet.expiresAt - this.leewayFor(tokenSet) - now());
-    }
     return tokenSet;
   }
 
-  /** The effective leeway: the given value capped at half the lifetime, else min(30 s, lifetime/10). */
-  leewayFor(tokenSet: Pick<TokenSet, 'expiresAt' | 'receivedAt'>): number {
-    if (tokenSet.expiresAt === undefined) return 0;
-    const lifetime = Math.max(0, tokenSet.expiresAt - tokenSet.receivedAt);
-    const given = this.config.refreshLeewayMs;
-    return given === undefined ? Math.min(30_000, lifetime / 10) : Math.min(given, lifetime / 2);
+  private install(tokenSet: TokenSet, afterRefusal: boolean, roundTripMs: number): void {
+    const now = this.config.now();
+    this.tokenSet = tokenSet;
+    this.rejectedToken = undefined;
+    this.tokenHistory = { afterRefusal, accepted: false };
+    const lifetime = tokenSet.expiresAt === undefined ? Infinity : tokenSet.expiresAt - tokenSet.receivedAt;
+    if (isDue(tokenSet, now, this.config.refreshLeewayMs) || lifetime <= Math.max(roundTripMs, MIN_LIFETIME_MS)) {
+      // Already due on arrival (a lifetime shorter than the round trip): refreshing before every use would loop.
+      const waitMs = this.backoff.record(undefined, now);
+      this.config.logger.warn('axios-ws-auth: the new token arrived already due; using it and pacing refreshes', { waitMs });
+    } else {
+      this.backoff.succeeded(afterRefusal);
+    }
+    this.scheduleAutoRefresh();
   }
 
-  private isDue(tokenSet: TokenSet): boolean {
-    if (tokenSet.accessToken === this.rejectedToken) return true;
-    return tokenSet.expiresAt !== undefined && this.config.now() >= tokenSet.expiresAt - this.leewayFor(tokenSet);
+  private recordFailure(error: AuthError, startedAt: number): void {
+    const now = this.config.now();
+    const waitMs = this.backoff.record(error, now);
+    this.recorder.refreshFailures++;
+    this.config.logger.warn('axios-ws-auth: token request failed', { code: error.code, retryable: error.retryable, retryInMs: waitMs, message: error.message });
+    this.notify('refreshFailed', { error, retryable: error.retryable, durationMs: now - startedAt, retryAt: now + waitMs });
+    // Rejected credentials are final; a redirecting token endpoint is a misconfiguration, not a verdict on them.
+    if (!error.retryable && error.code !== ErrorCodes.TOKEN_ENDPOINT_REDIRECT) this.notify('error', error);
+    this.scheduleAutoRefresh();
   }
 
-  private isUsable(tokenSet: TokenSet): boolean {
-    if (tokenSet.accessToken === this.rejectedToken) return false;
-    return tokenSet.expiresAt === undefined || this.config.now() < tokenSet.expiresAt;
+  private scheduleAutoRefresh(): void {
+    if (!this.config.autoRefresh || this.closed || !this.tokenSet) return;
+    const due = dueAt(this.tokenSet, this.config.refreshLeewayMs);
+    if (due === undefined && !this.backoff.until) return;
+    const at = Math.max(due ?? 0, this.backoff.until ?? 0);
+    // Fires past any wait (it is scheduled there), so it ignores the gate: a timer a millisecond early must not end autoRefresh.
+    this.timer.schedule(at - this.config.now(), () => void this.startFlight('due', { ignoreBackoff: true }).catch(() => undefined));
   }
 
-  private schedule(delayMs: number): void {
-    this.stopTimer();
-    if (this.closed) return;
-    // setTimeout overflows past 2^31-1 ms; a long-lived token is simply re-checked then.
-    this.autoRefreshTimer = setTimeout(() => {
-      this.autoRefreshTimer = undefined;
-      // The timer is already set past any backoff (a failure reschedules it), and a timer may fire
-      // a millisecond before the wall clock agrees; a gate check here could end autoRefresh for good.
-      this.startFlight('refresh', { ignoreBackoff: true }).catch(() => undefined); // failures surface as events and reschedule
-    }, Math.min(Math.max(0, delayMs), 2 ** 31 - 1));
-    this.autoRefreshTimer.unref();
+  /** Adopts at once what another runtime saves, where the store can tell (browser tabs). */
+  private watchStore(): void {
+    if (this.unwatch || this.closed) return;
+    this.unwatch = this.store.watch((tokenSet) => {
+      if (!tokenSet || this.refreshInFlight || !this.isGood(tokenSet)) return;
+      if (this.tokenSet && tokenSet.receivedAt <= this.tokenSet.receivedAt) return;
+      void this.accept(tokenSet, 'store', { startedAt: this.config.now(), epoch: this.epoch, cause: 'due' });
+    });
   }
 
   /** Emits without letting a listener's throw turn a good token into a failed flight. */
@@ -312,13 +378,4 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
       this.config.logger.error(`axios-ws-auth: a '${event}' listener threw`, { message: safeCause(error).message });
     }
   }
-
-  private stopTimer(): void {
-    if (this.autoRefreshTimer) clearTimeout(this.autoRefreshTimer);
-    this.autoRefreshTimer = undefined;
-  }
-}
-
-function bearer(token: string): Record<string, string> {
-  return { Authorization: `Bearer ${token}` };
 }

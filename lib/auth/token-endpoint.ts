@@ -20,6 +20,9 @@ export interface TokenEndpointOptions {
 const httpAgent = new http.Agent({ keepAlive: true });
 const httpsAgent = new https.Agent({ keepAlive: true });
 
+/** The largest token response read: a token set is a few kB; anything else is cut off, not buffered. */
+export const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
+
 /**
  * Posts RFC 6749 form-encoded grants to the token endpoint on an axios
  * instance of its own, so a refresh never passes through the interceptors it
@@ -34,7 +37,13 @@ export class TokenEndpoint {
       validateStatus: () => true,
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
+      // Never follow a redirect with the form body (it holds the password or client secret), whatever
+      // adapter the user made axios's default: Node's http adapter obeys maxRedirects; fetch needs 'manual'.
+      // A function (axios-mock-adapter, a custom transport) is the user's own choice and is kept.
+      adapter: typeof axios.defaults.adapter === 'function' ? axios.defaults.adapter : 'http',
       maxRedirects: 0,
+      fetchOptions: { redirect: 'manual' },
+      maxContentLength: MAX_TOKEN_RESPONSE_BYTES,
       httpAgent,
       httpsAgent,
     });
@@ -60,6 +69,7 @@ export class TokenEndpoint {
     let status: number;
     let text: string;
     let contentType: string;
+    let location: string;
     try {
       const response = await withDeadline(
         this.options.timeoutMs,
@@ -70,8 +80,12 @@ export class TokenEndpoint {
       // A custom adapter (axios-mock-adapter) may hand back parsed JSON instead of text.
       text = typeof response.data === 'string' ? response.data : response.data == null ? '' : JSON.stringify(response.data);
       contentType = String(response.headers['content-type'] ?? '');
+      location = originOf(response.headers['location']);
     } catch (error) {
       if (error instanceof TokenRequestError) throw error;
+      if (/maxContentLength/.test(safeCause(error).message)) {
+        throw new TokenRequestError(`invalid token response: larger than ${MAX_TOKEN_RESPONSE_BYTES} bytes; cut off`, { code: 'INVALID_TOKEN_RESPONSE', retryable: true });
+      }
       // A network error: the axios error's config holds the form body, so only a summary is kept.
       throw new TokenRequestError(`token endpoint unreachable: ${safeCause(error).message}`, {
         code: 'TOKEN_ENDPOINT_UNREACHABLE',
@@ -79,11 +93,18 @@ export class TokenEndpoint {
         cause: safeCause(error),
       });
     }
-    return parseAnswer(status, text, contentType);
+    return parseAnswer(status, text, contentType, location);
   }
 }
 
-function parseAnswer(status: number, text: string, contentType: string): unknown {
+function parseAnswer(status: number, text: string, contentType: string, location: string): unknown {
+  if ((status >= 300 && status < 400) || status === 0) {
+    // A misconfigured tokenUrl (http → https, a login page), not refused credentials: no retry helps, no 'error' event.
+    throw new TokenRequestError(`token endpoint answered a redirect (HTTP ${status}${location ? ` to ${location}` : ''}); check tokenUrl — the request was not followed`, {
+      code: 'TOKEN_ENDPOINT_REDIRECT',
+      status,
+    });
+  }
   let body: unknown;
   let isJson = true;
   try {
@@ -112,4 +133,13 @@ function parseAnswer(status: number, text: string, contentType: string): unknown
     ...(oauthError !== undefined && { oauthError }),
     ...(errorDescription !== undefined && { errorDescription }),
   });
+}
+
+/** Only the origin of a redirect's target: its path or query may carry anything. */
+function originOf(value: unknown): string {
+  try {
+    return typeof value === 'string' ? new URL(value).origin : '';
+  } catch {
+    return '';
+  }
 }

@@ -1,5 +1,10 @@
-import { createHash } from 'node:crypto';
 import { TokenRequestError } from '../errors';
+import { sha256Hex } from './sha256';
+
+/** Longest access or refresh token accepted (real JWTs stay far below; a larger one is a broken server). */
+export const MAX_TOKEN_LENGTH = 64 * 1024;
+/** Longest lifetime believed: an absurd `expires_in` (1e308) is capped here, never Infinity. */
+export const MAX_LIFETIME_MS = 365 * 86_400_000;
 
 /** The RFC 6749 §5.1 token response, as a token endpoint or a custom grant returns it. */
 export interface TokenResponse {
@@ -25,7 +30,7 @@ export interface TokenSet {
 /** A short, one-way fingerprint of a token, safe for logs and events. */
 export function fingerprint(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
-  return createHash('sha256').update(token).digest('hex').slice(0, 10);
+  return sha256Hex(token).slice(0, 10);
 }
 
 /**
@@ -33,7 +38,7 @@ export function fingerprint(token: string | undefined): string | undefined {
  * `receivedAt` (so client/server clock skew does not matter); without
  * `expires_in`, the JWT's own `exp - iat` gives the lifetime.
  */
-export function toTokenSet(body: unknown, receivedAt: number, previousRefreshToken?: string): TokenSet {
+export function toTokenSet(body: unknown, receivedAt: number, previousRefreshToken?: string, warn: (message: string) => void = () => undefined): TokenSet {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw invalid('the token response is not a JSON object');
   }
@@ -42,6 +47,7 @@ export function toTokenSet(body: unknown, receivedAt: number, previousRefreshTok
   if (typeof accessToken !== 'string' || accessToken.length === 0) {
     throw invalid('the token response has no access_token');
   }
+  if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid(`access_token is ${accessToken.length} characters long (at most ${MAX_TOKEN_LENGTH})`);
   const tokenType = response['token_type'] ?? 'Bearer';
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
     throw invalid(`unsupported token_type ${JSON.stringify(String(tokenType)).slice(0, 40)} (only Bearer is supported)`);
@@ -50,8 +56,18 @@ export function toTokenSet(body: unknown, receivedAt: number, previousRefreshTok
   if (refreshToken !== undefined && refreshToken !== null && (typeof refreshToken !== 'string' || refreshToken === '')) {
     throw invalid('refresh_token is not a non-empty string');
   }
+  if (typeof refreshToken === 'string' && refreshToken.length > MAX_TOKEN_LENGTH) {
+    throw invalid(`refresh_token is ${refreshToken.length} characters long (at most ${MAX_TOKEN_LENGTH})`);
+  }
   const scope = response['scope'];
-  const lifetimeMs = parseLifetime(response['expires_in']) ?? jwtLifetimeMs(accessToken);
+  let lifetimeMs = parseLifetime(response['expires_in']);
+  if (lifetimeMs === 0) {
+    // A token that is already due on arrival would be refreshed on every call: use it until a 401 instead.
+    warn('the token response says expires_in: 0; treating the expiry as unknown (the token is used until the server refuses it)');
+    lifetimeMs = undefined;
+  }
+  lifetimeMs ??= jwtLifetimeMs(accessToken);
+  if (lifetimeMs !== undefined && lifetimeMs > MAX_LIFETIME_MS) lifetimeMs = MAX_LIFETIME_MS;
   const tokenSet: TokenSet = { accessToken, tokenType: 'Bearer', receivedAt };
   // Rotation: a new refresh token replaces the old one; none keeps the old one.
   const keptRefreshToken = typeof refreshToken === 'string' ? refreshToken : previousRefreshToken;
@@ -65,10 +81,9 @@ function parseLifetime(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   // Some servers send expires_in as a numeric string; accept it, refuse anything else.
   const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-    throw invalid('expires_in is not a non-negative number of seconds');
-  }
-  return seconds * 1000;
+  if (typeof seconds !== 'number' || Number.isNaN(seconds)) throw invalid('expires_in is not a number of seconds');
+  // 0 or less: already due on arrival (the caller treats it as unknown); huge: capped by the caller.
+  return seconds <= 0 ? 0 : Math.min(seconds * 1000, Number.MAX_SAFE_INTEGER);
 }
 
 /** `exp - iat` of a JWT access token, or undefined for an opaque one. */
@@ -76,7 +91,7 @@ export function jwtLifetimeMs(token: string): number | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || parts[1] === undefined) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown; iat?: unknown };
+    const claims = JSON.parse(decodeBase64Url(parts[1])) as { exp?: unknown; iat?: unknown };
     if (typeof claims.exp === 'number' && typeof claims.iat === 'number' && claims.exp > claims.iat) {
       return (claims.exp - claims.iat) * 1000;
     }
@@ -84,6 +99,12 @@ export function jwtLifetimeMs(token: string): number | undefined {
     // Not a JWT after all: an opaque token is used until the server says 401.
   }
   return undefined;
+}
+
+/** base64url → UTF-8 text, without Node's Buffer (the browser build has none). */
+function decodeBase64Url(text: string): string {
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
 }
 
 function invalid(message: string): TokenRequestError {

@@ -12,6 +12,8 @@ export interface TokenSource {
   currentAuthHeaders?(): Readonly<Record<string, string>> | undefined;
   /** Called with the token a server rejected; shares the single in-flight refresh. */
   handleUnauthorized(rejectedToken?: string): Promise<void>;
+  /** Optional: a server accepted this token (so a later refusal of it is an expiry, not a verdict on every token). */
+  tokenAccepted?(token: string): void;
   /** `'token'`: a new token set was installed. */
   on(event: 'token', listener: () => void): unknown;
   off(event: 'token', listener: () => void): unknown;

@@ -1,7 +1,5 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { TokenSet } from './token-set';
+import { INSPECT, printed } from './printable';
 
 /**
  * Where token sets live between calls and between runs. Keys name an identity
@@ -17,6 +15,14 @@ export interface TokenStore {
    * once per expiry.
    */
   withLock?<T>(key: string, fn: (lock?: LockInfo) => Promise<T>): Promise<T>;
+  /**
+   * Optional: calls `listener` with each token set another runtime saves under
+   * `key` (or `undefined` when it clears it), so the manager adopts it at once
+   * (a browser store's broadcast). Returns the unsubscribe function.
+   */
+  watch?(key: string, listener: (tokenSet: TokenSet | undefined) => void): () => void;
+  /** Optional: where the store's own warnings (a corrupt file…) go; the manager hands over its `logger`. */
+  useLogger?(logger: { warn(message: string): void }): void;
 }
 
 /** What a store tells the function it runs under its lock. */
@@ -31,6 +37,18 @@ export interface LockInfo {
 export class MemoryTokenStore implements TokenStore {
   private readonly entries = new Map<string, TokenSet>();
 
+  constructor() {
+    Object.defineProperty(this, 'entries', { enumerable: false });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { store: 'memory', entries: this.entries.size };
+  }
+
+  [INSPECT](): string {
+    return printed('MemoryTokenStore', this.toJSON());
+  }
+
   async load(key: string): Promise<TokenSet | undefined> {
     const entry = this.entries.get(key);
     return entry && { ...entry };
@@ -43,100 +61,4 @@ export class MemoryTokenStore implements TokenStore {
   async clear(key: string): Promise<void> {
     this.entries.delete(key);
   }
-}
-
-export interface FileTokenStoreOptions {
-  /** Told when the file is unreadable or corrupt (it is then ignored). Default: `process.emitWarning`. */
-  onWarning?: (message: string) => void;
-}
-
-interface FileContents {
-  version: 1;
-  entries: Record<string, TokenSet>;
-}
-
-/**
- * A JSON file, mode 0600, written atomically (temp file + rename), so tokens
- * survive between runs. A corrupt file is reported once per read and ignored.
- */
-export class FileTokenStore implements TokenStore {
-  /** Writes in this process are chained so two saves never interleave. */
-  private writeChain: Promise<unknown> = Promise.resolve();
-  private readonly onWarning: (message: string) => void;
-  /** The corrupt contents already reported, so one bad file is one warning. */
-  private reportedCorruption: string | undefined;
-
-  constructor(
-    readonly filePath: string,
-    options: FileTokenStoreOptions = {},
-  ) {
-    this.onWarning = options.onWarning ?? ((message) => process.emitWarning(message, 'AxiosWsAuthWarning'));
-  }
-
-  async load(key: string): Promise<TokenSet | undefined> {
-    await this.writeChain;
-    return (await this.read()).entries[key];
-  }
-
-  save(key: string, tokenSet: TokenSet): Promise<void> {
-    return this.update((entries) => {
-      entries[key] = tokenSet;
-    });
-  }
-
-  clear(key: string): Promise<void> {
-    return this.update((entries) => {
-      delete entries[key];
-    });
-  }
-
-  private update(change: (entries: Record<string, TokenSet>) => void): Promise<void> {
-    const next = this.writeChain.then(async () => {
-      const contents = await this.read();
-      change(contents.entries);
-      await this.write(contents);
-    });
-    this.writeChain = next.catch(() => undefined);
-    return next;
-  }
-
-  private async read(): Promise<FileContents> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.filePath, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.onWarning(`token cache ${this.filePath} is unreadable (${(error as Error).message}); ignoring it`);
-      }
-      return { version: 1, entries: {} };
-    }
-    try {
-      const parsed = JSON.parse(text) as Partial<FileContents>;
-      if (parsed.version === 1 && parsed.entries && typeof parsed.entries === 'object') {
-        return { version: 1, entries: Object.fromEntries(Object.entries(parsed.entries).filter(([, set]) => isTokenSet(set))) };
-      }
-    } catch {
-      // fall through to the warning
-    }
-    if (this.reportedCorruption !== text) this.onWarning(`token cache ${this.filePath} is corrupt; ignoring it`);
-    this.reportedCorruption = text;
-    return { version: 1, entries: {} };
-  }
-
-  private async write(contents: FileContents): Promise<void> {
-    await fs.mkdir(path.dirname(this.filePath), { recursive: true, mode: 0o700 });
-    const temporary = `${this.filePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await fs.writeFile(temporary, JSON.stringify(contents), { mode: 0o600 });
-      await fs.rename(temporary, this.filePath);
-    } catch (error) {
-      await fs.rm(temporary, { force: true });
-      throw error;
-    }
-  }
-}
-
-function isTokenSet(value: unknown): value is TokenSet {
-  const set = value as Partial<TokenSet> | null;
-  return typeof set?.accessToken === 'string' && typeof set.receivedAt === 'number';
 }

@@ -1,5 +1,6 @@
+import { installConfigReader, type AuthConfigInput } from '../auth/auth-manager';
 import type { AuthManagerOptions, CommonAuthOptions } from '../auth/options';
-import { FileTokenStore } from '../auth/token-store';
+import { FileTokenStore } from '../stores/file-token-store';
 import { ConfigError } from '../errors';
 import type { GatewayConfig, GatewaySection } from './types';
 
@@ -29,3 +30,6 @@ export function gatewaySection(config: GatewayConfig | GatewaySection): GatewayS
   }
   return candidate as GatewaySection;
 }
+
+// `AuthManager.fromConfig` reads configs through this module: auth/ itself never imports config/.
+installConfigReader((config: AuthConfigInput, overrides?: CommonAuthOptions) => authOptionsFromConfig(config as GatewayConfig | GatewaySection, overrides));

@@ -6,6 +6,7 @@ import { browserGlobals } from './browser-globals';
 import { EntryCodec, type StoreWarning } from './entry';
 import { Sealer, hashKey, type EncryptionKey } from './sealed';
 import { TabBroadcast, type TabMessage } from './tab-broadcast';
+import { INSPECT, printed } from '../auth/printable';
 
 export interface BrowserTokenStoreOptions {
   /**
@@ -106,6 +107,10 @@ export class BrowserTokenStore implements TokenStore {
   close(): void {
     this.tabs?.close();
     this.backend.close();
+  }
+
+  [INSPECT](): string {
+    return printed('BrowserTokenStore', this.toJSON());
   }
 
   toJSON(): Record<string, unknown> {

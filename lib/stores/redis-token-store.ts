@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import type { Redis } from 'ioredis';
 import type { LockInfo, TokenStore } from '../auth/token-store';
 import type { TokenSet } from '../auth/token-set';
@@ -7,6 +6,7 @@ import { EntryCodec, type StoreWarning } from './entry';
 import { withRedisLock } from './redis-lock';
 import { ReleaseNotices } from './release-notices';
 import { Sealer, hashKey, type EncryptionKey } from './sealed';
+import { INSPECT, printed } from '../auth/printable';
 
 export interface RedisTokenStoreOptions {
   /** An ioredis 5 or 6 client (or Cluster). The store never closes it: it is yours. */
@@ -38,6 +38,7 @@ export class RedisTokenStore implements TokenStore {
   private readonly codec: EntryCodec;
   private readonly notices: ReleaseNotices;
   private readonly warn: StoreWarning;
+  private warnTo: StoreWarning | undefined;
 
   constructor(options: RedisTokenStoreOptions) {
     const client = options?.client as Partial<Redis> | undefined;
@@ -49,7 +50,7 @@ export class RedisTokenStore implements TokenStore {
     if (typeof this.prefix !== 'string') throw invalidOption('RedisTokenStore', 'prefix', 'must be a string');
     this.lockTtlMs = positive(options.lockTtlMs, 'lockTtlMs', 15_000);
     this.commandTimeoutMs = positive(options.commandTimeoutMs, 'commandTimeoutMs', 2_000);
-    this.warn = options.onWarning ?? ((message) => process.emitWarning(message, 'AxiosWsAuthWarning'));
+    this.warn = (message) => (options.onWarning ?? this.warnTo ?? ((text: string) => process.emitWarning(text, 'AxiosWsAuthWarning')))(message);
     const sealer = options.encryptionKey === undefined ? undefined : new Sealer(options.encryptionKey, 'RedisTokenStore');
     this.codec = new EntryCodec(sealer, this.warn);
     this.notices = new ReleaseNotices(this.client, `${this.prefix}released`);
@@ -84,6 +85,11 @@ export class RedisTokenStore implements TokenStore {
     }, fn);
   }
 
+  /** Where warnings go when no `onWarning` was given: the manager hands over its logger. */
+  useLogger(logger: { warn(message: string): void }): void {
+    this.warnTo ??= (message) => logger.warn(`axios-ws-auth: ${message}`);
+  }
+
   /** Closes the store's own pub/sub connection (the client you gave stays open). */
   async close(): Promise<void> {
     await this.notices.close();
@@ -93,8 +99,8 @@ export class RedisTokenStore implements TokenStore {
     return { store: 'redis', prefix: this.prefix, lockTtlMs: this.lockTtlMs, encrypted: this.codec.encrypted };
   }
 
-  [inspect.custom](): string {
-    return `RedisTokenStore ${inspect(this.toJSON())}`;
+  [INSPECT](): string {
+    return printed('RedisTokenStore', this.toJSON());
   }
 
   private entryKey(key: string): string {

@@ -16,6 +16,9 @@ export interface CryptoKeyLike {
 }
 
 /** What a store's `encryptionKey` option takes. */
+/** Bytes on an ArrayBuffer, as Web Crypto takes them. */
+type Bytes = Uint8Array<ArrayBuffer>;
+
 export type EncryptionKey = Uint8Array | string | CryptoKeyLike;
 
 /**
@@ -70,7 +73,7 @@ function isCryptoKey(value: unknown): value is CryptoKeyLike {
   return typeof value === 'object' && value !== null && 'algorithm' in value && 'usages' in value && !(value instanceof Uint8Array);
 }
 
-function toKeyBytes(value: Uint8Array | string, component: string): Uint8Array {
+function toKeyBytes(value: Uint8Array | string, component: string): Bytes {
   // A string is base64 or hex of 32 bytes (what `openssl rand -base64 32` prints); bytes are taken as they are.
   const bytes = typeof value === 'string' ? decodeKeyText(value) : value instanceof Uint8Array ? new Uint8Array(value) : undefined;
   if (bytes?.length !== 32) {
@@ -82,13 +85,13 @@ function toKeyBytes(value: Uint8Array | string, component: string): Uint8Array {
   return bytes;
 }
 
-function decodeKeyText(text: string): Uint8Array | undefined {
+function decodeKeyText(text: string): Bytes | undefined {
   if (/^[0-9a-fA-F]{64}$/.test(text)) return Uint8Array.from(text.match(/../g)!, (pair) => parseInt(pair, 16));
   if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) return fromBase64Url(text.replace(/=$/, ''));
   return undefined;
 }
 
-function utf8(text: string): Uint8Array {
+function utf8(text: string): Bytes {
   return new TextEncoder().encode(text);
 }
 
@@ -98,7 +101,7 @@ function toBase64Url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-function fromBase64Url(text: string): Uint8Array {
+function fromBase64Url(text: string): Bytes {
   const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
   return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }

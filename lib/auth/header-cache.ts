@@ -1,0 +1,25 @@
+/**
+ * Every request asks for headers: while the token is the same, the same
+ * frozen object (and the same settled promise of it) answers, without
+ * allocating.
+ */
+export class HeaderCache {
+  private current: { token: string; headers: Readonly<Record<string, string>> } | undefined;
+  private settled: { headers: Readonly<Record<string, string>>; promise: Promise<Readonly<Record<string, string>>> } | undefined;
+
+  constructor(private readonly build: (token: string) => Record<string, string>) {}
+
+  headersFor(token: string): Readonly<Record<string, string>> {
+    if (this.current?.token !== token) this.current = { token, headers: Object.freeze(this.build(token)) };
+    return this.current.headers;
+  }
+
+  promiseOf(headers: Readonly<Record<string, string>>): Promise<Readonly<Record<string, string>>> {
+    if (this.settled?.headers !== headers) this.settled = { headers, promise: Promise.resolve(headers) };
+    return this.settled.promise;
+  }
+
+  toJSON(): string {
+    return '[HeaderCache]';
+  }
+}
