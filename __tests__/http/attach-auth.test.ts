@@ -89,17 +89,24 @@ describe('attachAuth on a real loopback API', () => {
     expect(attemptsOf(server, 'once')).toHaveLength(2);
     expect(server.authority.stats().grants).toMatchObject({ password: 1, refresh_token: 1 });
 
+    // More replays allowed, but the fresh token was refused again: no new token request; the server's 401 goes back.
     const thrice = harness.client();
     attachAuth(thrice, auth, { maxRetries: 3 });
-    expect((await failure(thrice.get('/never', withId('thrice')))).response?.status).toBe(401);
-    expect(attemptsOf(server, 'thrice')).toHaveLength(4);
+    const refused = await failure(thrice.get('/never', withId('thrice')));
+    expect(refused.response?.status).toBe(401);
+    expect(refused.cause).toMatchObject({ code: 'AUTH_FAILED', retryable: true });
+    expect(attemptsOf(server, 'thrice')).toHaveLength(1);
+    expect(server.authority.stats().grants).toMatchObject({ password: 1, refresh_token: 1 });
+
+    // Meanwhile requests on the refused token fail fast: no request, no token request, until the backoff ends.
+    await expect(once.get('/never', withId('fast'))).rejects.toMatchObject({ code: 'AUTH_FAILED', retryable: true });
+    expect(attemptsOf(server, 'fast')).toHaveLength(0);
+    expect(server.authority.stats().tokenRequests).toBe(2);
 
     const none = harness.client();
-    attachAuth(none, auth, { maxRetries: 0 });
-    const refreshesBefore = server.authority.stats().grants.refresh_token;
+    attachAuth(none, harness.manager(), { maxRetries: 0 });
     expect((await failure(none.get('/never', withId('none')))).response?.status).toBe(401);
     expect(attemptsOf(server, 'none')).toHaveLength(1);
-    expect(server.authority.stats().grants.refresh_token).toBe(refreshesBefore);
   });
 
   it('per request { retryOn401: false } and { skipAuth: true }; per request retryOn401 overrides the option', async () => {
@@ -123,9 +130,11 @@ describe('attachAuth on a real loopback API', () => {
 
     const cautious = harness.client();
     attachAuth(cautious, auth, { retryOn401: false });
+    await api.get('/ok'); // the fresh token works: a later 401 for it is an expiry, not a refusal of every token
     server.authority.expireAccessTokens();
     expect((await failure(cautious.get('/x', withId('cautious')))).response?.status).toBe(401);
     await auth.getAccessToken();
+    await api.get('/ok');
     server.authority.expireAccessTokens();
     await expect(cautious.get('/x', { ...withId('opt-in'), retryOn401: true })).resolves.toMatchObject({ status: 200 });
     expect(attemptsOf(server, 'cautious')).toHaveLength(1);

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { AuthManager, attachAuth } from '../../lib';
 import { startTestGateway, type TestGateway } from '../../lib/testing';
@@ -56,5 +58,42 @@ describe('errors that attachAuth hands back carry no credentials', () => {
     attachAuth(api, auth);
     const error = await api.get('/api/v1/missing').catch((caught: unknown) => caught);
     expect(leaks(error, ['test-api-key'])).toEqual([]);
+  });
+});
+
+describe('a stream upload, a keep-alive agent: nothing in the error leads to the token', () => {
+  let gateway: TestGateway;
+  const agent = new http.Agent({ keepAlive: true });
+  beforeEach(async () => {
+    gateway = await startTestGateway();
+  });
+  afterEach(async () => {
+    agent.destroy();
+    await gateway.close();
+  });
+
+  const everything = (value: unknown) => `${inspect(value, { depth: Infinity, showHidden: true })}\n${JSON.stringify(value)}`;
+
+  it.each([
+    ['401 (not replayable)', true],
+    ['500', false],
+  ])('%s: util.inspect(showHidden, depth ∞) and JSON.stringify of the error hold no token', async (_name, expire) => {
+    const auth = new AuthManager({ grant: 'password', tokenUrl: gateway.tokenUrl, clientId: 'benchmark-client', username: 'user@example.com', password: 'password' });
+    const api = axios.create({ baseURL: gateway.baseUrl, httpAgent: agent });
+    attachAuth(api, auth);
+    const token = await auth.getAccessToken();
+    await api.get('/api/v1/health'); // the agent's idle socket now remembers a request with the token
+    if (expire) gateway.expireAccessTokens();
+    const url = expire ? '/api/v1/sessions' : '/api/v1/nothing-here';
+    const error = await api.post(url, Readable.from(['x']), { headers: { 'Content-Type': 'application/json' } }).then(
+      () => undefined,
+      (caught: unknown) => caught as AxiosError,
+    );
+    expect(error?.response?.status).toBe(expire ? 401 : 404);
+    const text = everything(error);
+    expect(text.includes(token)).toBe(false);
+    expect(text.includes('password')).toBe(false);
+    expect(error!.request).toBeDefined(); // still there for whoever needs it
+    expect(error!.config?.httpAgent).toBe(agent);
   });
 });

@@ -1,12 +1,13 @@
 import { CanceledError, type AxiosError } from 'axios';
-import { AuthError, ConfigError } from '../errors';
+import { AuthError, ConfigError, ErrorCodes, isAxiosWsAuthError } from '../errors';
 import { unlessAborted } from './abortable';
 import { normalizeAttachOptions, type AttachSettings } from './options';
+import { controlRedirects, redirectToFollow } from './fetch-redirects';
 import { guardRedirects, redirectGuard } from './redirect-guard';
 import { redactCredentials } from './redact';
 import { isReplayableBody } from './request-body';
 import { originOf, requestOrigin } from './request-origin';
-import type { AttachAuthOptions, AuthRequestConfig, AuthSource, AxiosInstanceLike, DetachAuth } from './types';
+import type { AttachAuthOptions, AuthRequestConfig, AuthSource, AxiosInstanceLike, DetachAuth, ResponseLike } from './types';
 import './axios-augmentation';
 
 /**
@@ -34,7 +35,7 @@ interface Carried {
  * await api.get('/sessions');          // Bearer token added, 401 → refresh → replay
  * await api.get('/health', { skipAuth: true });
  */
-export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceLike<C>, auth: AuthSource, options?: AttachAuthOptions): DetachAuth {
+export function attachAuth<C extends AuthRequestConfig, R extends ResponseLike>(instance: AxiosInstanceLike<C, R>, auth: AuthSource, options?: AttachAuthOptions): DetachAuth {
   if (typeof auth?.getAuthHeaders !== 'function' || typeof auth.handleUnauthorized !== 'function') {
     throw new ConfigError('attachAuth: auth must be an AuthManager (getAuthHeaders, handleUnauthorized)', { key: 'auth', code: 'INVALID_OPTIONS' });
   }
@@ -53,6 +54,7 @@ export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceL
     lastHeaders = headers;
     carriedBy.set(config, lastCarried!);
     guardRedirects(config, redirectHook);
+    controlRedirects(config, lastCarried!.headerNames);
     return config;
   };
   const requestId = instance.interceptors.request.use((config) => {
@@ -63,9 +65,20 @@ export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceL
     return unlessAborted(auth.getAuthHeaders(), config.signal, () => canceled(config)).then((headers) => credit(config, headers));
   });
 
-  const responseId = instance.interceptors.response.use(null, async (error: unknown) => {
+  const responseId = instance.interceptors.response.use((response: R) => {
+    const config = response.config as C | undefined;
+    const carried = config && carriedBy.get(config);
+    // A 3xx the caller's validateStatus let through, from a fetch we stopped at redirects.
+    const hop = config && redirectToFollow(config, response, carried?.headerNames ?? []);
+    if (hop) return instance.request(hop) as Promise<R>;
+    // A token the server accepted: its later refusal is an expiry, not a sign that every token is refused.
+    if (carried?.token) auth.tokenAccepted?.(carried.token);
+    return response;
+  }, async (error: unknown) => {
     const config = failedConfig<C>(error);
     const sent = config && carriedBy.get(config);
+    const hop = config && redirectToFollow(config, (error as { response?: unknown }).response, sent?.headerNames ?? []);
+    if (hop) return instance.request(hop);
     if (!config || !sent) throw error;
     // Whatever goes back to the caller goes without the credentials we added.
     const giveBack = (returned: unknown = error) => redactCredentials(returned, sent.headerNames);
@@ -84,8 +97,14 @@ export function attachAuth<C extends AuthRequestConfig>(instance: AxiosInstanceL
       if (replays === 0) auth.handleUnauthorized(token).catch(() => undefined);
       throw giveBack(replayable ? error : explainNotReplayable(error));
     }
-    // Rejects with the manager's own AuthError when authentication failed for good.
-    await unlessAborted(auth.handleUnauthorized(token), config.signal, () => redactCredentials(canceled(config), sent.headerNames));
+    try {
+      // Rejects with the manager's own AuthError when authentication failed for good.
+      await unlessAborted(auth.handleUnauthorized(token), config.signal, () => redactCredentials(canceled(config), sent.headerNames));
+    } catch (failure) {
+      // A fresh token refused again: the server's own 401 goes back (with the reason), not another token request.
+      if (isAxiosWsAuthError(failure) && failure.code === ErrorCodes.AUTH_FAILED && failure.retryable) throw giveBack(withCause(error, failure));
+      throw failure;
+    }
     return instance.request({ ...config, [REPLAYS]: replays + 1 });
   });
 
@@ -148,6 +167,11 @@ function failedConfig<C>(error: unknown): (C & AuthRequestConfig) | undefined {
 function canceled(config: AuthRequestConfig): Error {
   const error = new CanceledError('canceled while waiting for authentication');
   (error as { config?: unknown }).config = config;
+  return error;
+}
+
+function withCause(error: unknown, cause: AuthError): unknown {
+  (error as { cause?: unknown }).cause = cause;
   return error;
 }
 

@@ -1,20 +1,28 @@
 import { fingerprint } from '../auth/token-set';
+import { isReplayableBody } from './request-body';
 
-type Holder = { config?: { headers?: unknown }; request?: unknown };
+type Holder = { config?: { headers?: unknown; data?: unknown }; request?: unknown };
+
+/** Config fields that reach a sent request and its headers: a user's keep-alive agent keeps its last one on an idle socket. */
+const REACHES_REQUEST = ['httpAgent', 'httpsAgent'] as const;
 
 /**
  * Takes the credentials this library added out of an axios error before it
  * reaches the caller, who may well log it. The error gets a copy of its config
  * whose credential headers are a fingerprint (the original config, which a mock
- * adapter's history may hold, is left alone), and the raw `request` (whose
- * `_header` text repeats them) stays but is no longer enumerable, so
- * `util.inspect` and `JSON.stringify` skip it.
+ * adapter's history may hold, is left alone) and whose spent stream body (it
+ * leads to the request it was piped into) is a placeholder. The raw `request`
+ * (whose `_header` text repeats the headers) and the config's agents stay, as
+ * getters that are not enumerable: `JSON.stringify` skips them and
+ * `util.inspect`, even with `showHidden`, shows `[Getter]` without following.
  */
 export function redactCredentials<E>(error: E, headerNames: readonly string[]): E {
   const target = error as Holder & { response?: Holder };
   const config = target.config;
   if (config && typeof config === 'object') {
-    const redacted = { ...config, headers: redactedHeaders(config.headers, headerNames) };
+    const redacted: Holder['config'] = { ...config, headers: redactedHeaders(config.headers, headerNames) };
+    if (!isReplayableBody(config.data)) redacted.data = '[stream body, already sent]';
+    for (const key of REACHES_REQUEST) hide(redacted, key);
     target.config = redacted;
     if (target.response?.config === config) target.response.config = redacted;
   }
@@ -41,7 +49,10 @@ function redactedHeaders(headers: unknown, names: readonly string[]): unknown {
   return copy;
 }
 
+/** Keeps `holder[key]` readable, as a getter that neither JSON nor util.inspect walks into. */
 function hide(holder: object, key: string): void {
   const descriptor = Object.getOwnPropertyDescriptor(holder, key);
-  if (descriptor?.enumerable) Object.defineProperty(holder, key, { ...descriptor, enumerable: false });
+  if (!descriptor || (descriptor.get && !descriptor.enumerable)) return;
+  let value: unknown = descriptor.get ? descriptor.get.call(holder) : descriptor.value;
+  Object.defineProperty(holder, key, { get: () => value, set: (next: unknown) => void (value = next), enumerable: false, configurable: true });
 }

@@ -17,6 +17,18 @@ export function requestOrigin(config: AuthRequestConfig): string | undefined {
   return ABSOLUTE_URL.test(base) ? originOf(base) : originOf(combine(base, url));
 }
 
+/** The full URL a request goes to (before `params`), resolved like `requestOrigin`. */
+export function requestUrl(config: AuthRequestConfig): string | undefined {
+  const url = config.url instanceof URL ? config.url.href : typeof config.url === 'string' ? config.url : '';
+  const base = typeof config.baseURL === 'string' && config.baseURL !== '' ? config.baseURL : undefined;
+  const full = base === undefined || (ABSOLUTE_URL.test(url) && config.allowAbsoluteUrls !== false) ? url : combine(base, url);
+  try {
+    return new URL(full, pageOrigin()).href;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Origins of recently seen URLs (baseURLs, mostly): every request asks, few URLs repeat endlessly. */
 const originMemo = new Map<string, string | undefined>();
 const ORIGIN_MEMO_LIMIT = 64;

@@ -5,7 +5,7 @@ import type { TokenSource } from '../auth/token-source';
  * What `attachAuth` calls of a `TokenSource`: it never asks for a bare token
  * nor listens for new ones, so a fake with these methods is enough.
  */
-export type AuthSource = Pick<TokenSource, 'getAuthHeaders' | 'handleUnauthorized' | 'currentAuthHeaders'>;
+export type AuthSource = Pick<TokenSource, 'getAuthHeaders' | 'handleUnauthorized' | 'currentAuthHeaders' | 'tokenAccepted'>;
 
 /**
  * The request-config fields `attachAuth` reads. Every field is `unknown` on
@@ -31,7 +31,7 @@ export interface AuthRequestConfig {
  * are distinct, and a parameter typed with one rejects the other. This shape
  * accepts both, and the default `axios` export, without casts.
  */
-export interface AxiosInstanceLike<C extends AuthRequestConfig> {
+export interface AxiosInstanceLike<C extends AuthRequestConfig, R extends ResponseLike = ResponseLike> {
   defaults: { baseURL?: unknown };
   interceptors: {
     request: {
@@ -39,7 +39,7 @@ export interface AxiosInstanceLike<C extends AuthRequestConfig> {
       eject(id: number): void;
     };
     response: {
-      use(onFulfilled: null, onRejected: (error: unknown) => Promise<unknown>): number;
+      use(onFulfilled: (response: R) => R | Promise<R>, onRejected: (error: unknown) => Promise<unknown>): number;
       eject(id: number): void;
     };
   };
@@ -62,6 +62,11 @@ export interface AttachAuthOptions {
   origins?: readonly string[];
   /** Does this error mean "the token was refused"? Default: HTTP status 401. */
   isUnauthorized?: (error: AxiosError) => boolean;
+}
+
+/** The part of an axios response `attachAuth` reads: which request it answers. */
+export interface ResponseLike {
+  config: unknown;
 }
 
 /** Removes the interceptors `attachAuth` installed. Calling it again does nothing. */
