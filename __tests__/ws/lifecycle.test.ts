@@ -134,6 +134,18 @@ describe('SessionChannel lifecycle, queue and iteration (real ws gateway)', () =
     await expect(channel.send(circular)).rejects.toMatchObject({ code: 'INVALID_MESSAGE' });
   });
 
+  it('undefined, a function, a symbol or a BigInt rejects its send with INVALID_MESSAGE; the server gets no frame', async () => {
+    fx = await startWsFixture();
+    const channel = fx.channel(fx.manager());
+    await channel.connect();
+    for (const value of [undefined, () => 1, Symbol('s'), 10n, { toJSON: () => undefined }]) {
+      await expect(channel.send(value as never)).rejects.toMatchObject({ code: 'INVALID_MESSAGE' });
+    }
+    await channel.send({ last: true });
+    await waitFor(() => fx.gateway.received.length >= 1, 'the valid message');
+    expect(fx.gateway.received).toEqual([{ last: true }]);
+  });
+
   it('rejects invalid options with a ConfigError naming the key', async () => {
     fx = await startWsFixture();
     const auth = fx.manager();

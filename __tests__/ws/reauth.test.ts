@@ -133,8 +133,9 @@ describe('SessionChannel re-authentication (real ws gateway + token server)', ()
     expect(drops.map((event) => event.attempt)).toEqual([1, 2, 3, 4]);
     // The first rejection (of a token that was not fresh) reconnects at once; the fresh ones wait a drawn delay.
     expect(drops.map((event) => event.delayMs)).toEqual([0, 40, 80, 100]); // 0.5 · min(200, 40·2^n)
-    expect(fx.tokens.authority.stats().tokenRequests).toBe(5); // login + one refresh per rejection, never more
-    expect(fx.gateway.upgrades).toEqual([101, 101, 101, 101, 101]);
+    // Login + one refresh; the refreshed token refused at once is a verdict: the manager backs off instead of asking again.
+    expect(fx.tokens.authority.stats().tokenRequests).toBe(2);
+    expect(fx.gateway.upgrades).toEqual([101, 101]); // later attempts wait on the manager's backoff, without dialing
   });
 
   it('4403 on an open connection ends the channel with error; later sends reject', async () => {

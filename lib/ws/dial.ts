@@ -19,7 +19,8 @@ export function dial(options: ResolvedChannelOptions, credentials: UpgradeCreden
   const socket = new options.WebSocket(credentials.url, credentials.protocols, {
     ...options.wsOptions,
     headers: { ...options.headers, ...credentials.headers },
-    handshakeTimeout: options.connectTimeoutMs,
+    handshakeTimeout: finiteOrUndefined(Math.min(options.handshakeTimeoutMs, options.connectTimeoutMs)),
+    maxPayload: options.maxPayload,
   });
   let httpStatus: number | undefined;
   let failure: Error | undefined;
@@ -65,3 +66,8 @@ export async function closeGracefully(socket: WebSocket, code: number, reason: s
 }
 
 export function noop(): void {}
+
+/** ws treats a missing timeout as none; Infinity would be a timer that fires at once. */
+function finiteOrUndefined(ms: number): number | undefined {
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}

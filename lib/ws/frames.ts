@@ -4,10 +4,16 @@ import type { IncomingMessage, OutgoingMessage } from './options';
 /** What ws can put on the wire as one frame. */
 export type Frame = string | Buffer | ArrayBuffer | ArrayBufferView;
 
-/** Text and binary go as they are; any other value as JSON text (throws on a value JSON cannot encode). */
+/**
+ * Text and binary go as they are; any other value as JSON text. Throws a
+ * `TypeError` on a value JSON cannot encode (a cycle, a BigInt) or encodes as
+ * nothing (`undefined`, a function, a symbol): never an empty frame.
+ */
 export function encode(data: OutgoingMessage): Frame {
   if (typeof data === 'string' || Buffer.isBuffer(data) || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data;
-  return JSON.stringify(data);
+  const text: unknown = JSON.stringify(data);
+  if (typeof text !== 'string') throw new TypeError(`a ${data === null ? 'null' : typeof data} value has no JSON form`);
+  return text;
 }
 
 /** Text frames as strings, binary frames as one Buffer. */

@@ -4,18 +4,22 @@ type Waiter<T> = { resolve(result: IteratorResult<T>): void; reject(error: Error
 
 /**
  * One consumer's view of incoming messages for `for await`. The buffer is
- * bounded: a consumer that falls `limit` messages behind gets a `QUEUE_FULL`
- * error after the buffered messages, rather than unbounded memory or a silent gap.
+ * bounded in messages and in bytes: a consumer that falls `limit` messages
+ * (or `maxBytes` bytes) behind gets `RECEIVE_BUFFER_FULL` after the buffered
+ * messages, rather than unbounded memory or a silent gap.
  */
 export class MessageStream<T> implements AsyncIterableIterator<T> {
   private readonly buffer: T[] = [];
   private readonly waiters: Array<Waiter<T>> = [];
   private ended = false;
   private failure: Error | undefined;
+  private bufferedBytes = 0;
 
   constructor(
     private readonly limit: number,
     private readonly onDone: (stream: MessageStream<T>) => void,
+    private readonly maxBytes = Infinity,
+    private readonly sizeOf: (message: T) => number = () => 0,
   ) {}
 
   /** Delivers a message to the consumer. */
@@ -23,10 +27,13 @@ export class MessageStream<T> implements AsyncIterableIterator<T> {
     if (this.ended) return;
     const waiter = this.waiters.shift();
     if (waiter) return waiter.resolve({ value: message, done: false });
-    if (this.buffer.length >= this.limit) {
-      this.end(new AuthError(`message iterator fell ${this.limit} messages behind; stopped to avoid a silent gap`, { code: 'RECEIVE_BUFFER_FULL' }));
+    const size = this.sizeOf(message);
+    if (this.buffer.length >= this.limit || this.bufferedBytes + size > this.maxBytes) {
+      const behind = this.buffer.length >= this.limit ? `${this.limit} messages` : `${this.maxBytes} bytes`;
+      this.end(new AuthError(`message iterator fell ${behind} behind; stopped to avoid a silent gap`, { code: 'RECEIVE_BUFFER_FULL' }));
       return;
     }
+    this.bufferedBytes += size;
     this.buffer.push(message);
   }
 
@@ -43,7 +50,11 @@ export class MessageStream<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false });
+    if (this.buffer.length > 0) {
+      const value = this.buffer.shift()!;
+      this.bufferedBytes -= this.sizeOf(value);
+      return Promise.resolve({ value, done: false });
+    }
     if (this.ended) {
       const error = this.failure;
       this.failure = undefined; // report once, then behave like a finished iterator
@@ -55,6 +66,7 @@ export class MessageStream<T> implements AsyncIterableIterator<T> {
   /** `break` in a `for await` loop lands here: stop buffering for this consumer. */
   return(): Promise<IteratorResult<T>> {
     this.buffer.length = 0;
+    this.bufferedBytes = 0;
     this.end();
     return Promise.resolve({ value: undefined, done: true });
   }

@@ -45,8 +45,18 @@ export interface SessionChannelOptions {
   protocols?: string[];
   /** Extra upgrade headers (the credential header wins). */
   headers?: Record<string, string>;
-  /** Handshake timeout. Default 10 000 ms. */
+  /**
+   * How long `connect()` waits for the first connection, over every attempt;
+   * then it rejects with `CONNECT_TIMEOUT` naming the last attempt's cause,
+   * and the channel ends. Default 30 000; `Infinity` waits for ever.
+   */
   connectTimeoutMs?: number;
+  /** Each attempt's opening handshake (a server that never answers the upgrade). Default 10 000 ms. */
+  handshakeTimeoutMs?: number;
+  /** Largest frame accepted from the server; a bigger one drops the connection (close 1009). Default 4 MiB. */
+  maxPayload?: number;
+  /** Bound in bytes of each async iterator's buffer (besides `maxBufferedMessages`). Default 16 MiB. */
+  maxBufferedBytes?: number;
   /** How long `close()` waits for the server's close frame before cutting the socket. Default 2 000 ms. */
   closeTimeoutMs?: number;
   /** Injected `Math.random` for the jitter. */
@@ -56,7 +66,7 @@ export interface SessionChannelOptions {
   /** Client socket constructor. Default: `ws`. */
   WebSocket?: WebSocketConstructor;
   /** Further ws client options (TLS, agent…). */
-  wsOptions?: Omit<ClientOptions, 'headers' | 'handshakeTimeout'>;
+  wsOptions?: Omit<ClientOptions, 'headers' | 'handshakeTimeout' | 'maxPayload'>;
 }
 
 /** Payload of `reconnecting`. */
@@ -98,7 +108,7 @@ export interface SessionChannelEvents {
 export interface ResolvedChannelOptions extends Required<Omit<SessionChannelOptions, 'renewOnOpenSocket' | 'reconnect' | 'wsOptions'>> {
   reconnect: ReconnectOptions;
   renewOnOpenSocket: ((token: string) => OutgoingMessage) | undefined;
-  wsOptions: Omit<ClientOptions, 'headers' | 'handshakeTimeout'>;
+  wsOptions: Omit<ClientOptions, 'headers' | 'handshakeTimeout' | 'maxPayload'>;
 }
 
 export function resolveChannelOptions(options: SessionChannelOptions): ResolvedChannelOptions {
@@ -134,7 +144,10 @@ export function resolveChannelOptions(options: SessionChannelOptions): ResolvedC
     renewOnOpenSocket: options.renewOnOpenSocket,
     protocols: options.protocols ?? [],
     headers: options.headers ?? {},
-    connectTimeoutMs: count(options, 'connectTimeoutMs', 10_000),
+    connectTimeoutMs: count(options, 'connectTimeoutMs', 30_000),
+    handshakeTimeoutMs: count(options, 'handshakeTimeoutMs', 10_000),
+    maxPayload: count(options, 'maxPayload', 4 * 1024 * 1024),
+    maxBufferedBytes: count(options, 'maxBufferedBytes', 16 * 1024 * 1024),
     closeTimeoutMs: count(options, 'closeTimeoutMs', 2_000),
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import type WebSocket from 'ws';
+import { INSPECT, printed } from '../auth/printable';
 import { AuthError, ChannelClosedError, safeCause } from '../errors';
 import { fullJitterDelay } from './backoff';
 import { assertTransition, isEnding } from './channel-state';
@@ -11,6 +12,11 @@ import { MessageStream } from './message-stream';
 import { resolveChannelOptions, type ChannelCloseEvent, type ChannelState, type IncomingMessage, type OutgoingMessage, type ResolvedChannelOptions, type SessionChannelEvents, type SessionChannelOptions } from './options';
 import { SendQueue, type QueuedSend } from './send-queue';
 import { credentialsFor } from './token-transport';
+
+/** A received message's size for the iterator's byte bound. */
+function byteSize(message: IncomingMessage): number {
+  return typeof message === 'string' ? Buffer.byteLength(message) : message.byteLength;
+}
 
 interface Ending {
   code: number;
@@ -51,6 +57,10 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   /** Backing off because no token could be had: a new token from the manager ends the wait. */
   private waitingForToken = false;
   private hasOpened = false;
+  /** Ends a first connect() that takes longer than `connectTimeoutMs`. */
+  private connectTimer: NodeJS.Timeout | undefined;
+  /** Why the last attempt failed, for the connect timeout's message. */
+  private lastCause: string | undefined;
   private readonly onToken = () => {
     if (this.waitingForToken && this.retryTimer) {
       clearTimeout(this.retryTimer);
@@ -86,6 +96,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     }
     if (this.currentState === 'idle') {
       this.options.auth.on('token', this.onToken);
+      this.startConnectTimer();
       void this.openSocket();
     }
     return this.firstOpen.promise;
@@ -103,7 +114,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     try {
       frame = encode(data);
     } catch (error) {
-      return Promise.reject(new AuthError('message is not JSON-serialisable', { code: 'INVALID_MESSAGE', cause: safeCause(error) }));
+      return Promise.reject(new AuthError(`message is not JSON-serialisable: ${safeCause(error).message}`, { code: 'INVALID_MESSAGE', cause: safeCause(error) }));
     }
     const sent = this.queue.push(frame);
     if (this.currentState === 'open') this.flush();
@@ -117,12 +128,34 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     return this.closing;
   }
 
+  /** What `JSON.stringify` and `util.inspect` show: where and how it stands, never a token or the manager. */
+  toJSON(): Record<string, unknown> {
+    const url = new URL(this.options.url);
+    return { url: `${url.origin}${url.pathname}`, state: this.currentState, attempt: this.attempt, queuedMessages: this.queue.size, tokenTransport: this.options.tokenTransport };
+  }
+
+  [INSPECT](): string {
+    return printed('SessionChannel', this.toJSON());
+  }
+
   /** Incoming messages until the channel ends (then the iteration ends, or throws the channel's error). */
   [Symbol.asyncIterator](): AsyncIterableIterator<IncomingMessage> {
-    const stream = new MessageStream<IncomingMessage>(this.options.maxBufferedMessages, (done) => this.streams.delete(done));
+    const { maxBufferedMessages, maxBufferedBytes } = this.options;
+    const stream = new MessageStream<IncomingMessage>(maxBufferedMessages, (done) => this.streams.delete(done), maxBufferedBytes, byteSize);
     if (this.currentState === 'closed') stream.end(this.terminalError);
     else this.streams.add(stream);
     return stream;
+  }
+
+  private startConnectTimer(): void {
+    const { connectTimeoutMs } = this.options;
+    if (!Number.isFinite(connectTimeoutMs)) return;
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = undefined;
+      const last = this.lastCause ?? 'the first attempt had not completed';
+      const error = new ChannelClosedError(`no connection within ${connectTimeoutMs} ms (last: ${last})`, { code: 'CONNECT_TIMEOUT', retryable: true });
+      this.finish({ code: 1006, reason: 'connect timeout', initiator: 'failure', error });
+    }, connectTimeoutMs);
   }
 
   private async openSocket(): Promise<void> {
@@ -168,8 +201,12 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
       this.stableTimer = undefined;
       this.stable = true;
       this.attempt = 0;
+      // The server kept this token's connection: a later refusal of it is an expiry, not a verdict.
+      if (this.tokenUsed !== undefined) this.options.auth.tokenAccepted?.(this.tokenUsed);
     }, this.options.reconnect.stableAfterMs);
     this.stableTimer.unref();
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
     this.setState('open');
     if (this.currentState !== 'open') return; // a stateChange listener closed the channel
     this.flush();
@@ -217,9 +254,10 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   /**
    * One shared refresh, then reconnect at once. A fresh token refused at the
    * upgrade ends the channel (`authFailed`): the credentials are bad, retrying
-   * would loop. A fresh token accepted at the upgrade and refused before the
-   * connection settled keeps refreshing, but at backoff pace, so an odd server
-   * cannot make the channel hammer the token endpoint (`maxAttempts` bounds it).
+   * would loop. Only the first refusal since the last stable connection
+   * reconnects at once; every further one waits its backoff delay, even when
+   * another channel replaced the token meanwhile, so a server that closes
+   * every new connection with 4401 gets no storm (`maxAttempts` bounds it).
    */
   private async refreshAndReconnect(cause: string, openedWithToken: boolean, wasStable: boolean): Promise<void> {
     let generation = ++this.generation;
@@ -240,7 +278,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
       return;
     }
     if (generation !== this.generation) return;
-    const paced = refusedFresh && !wasStable;
+    const paced = this.attempt > 1 && !wasStable;
     const delayMs = paced ? fullJitterDelay(this.attempt - 1, this.options.reconnect, this.options.random) : 0;
     this.emit('reconnecting', { attempt: this.attempt, delayMs, reason: `unauthorized (${cause})` });
     this.refreshRequested = true;
@@ -292,6 +330,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   /** Counts a retry; false (and the channel ended) once `maxAttempts` is spent. */
   private countAttempt(reason: string, cause?: AuthError): boolean {
     this.attempt++;
+    this.lastCause = reason;
     if (this.attempt <= this.options.reconnect.maxAttempts) return true;
     const error = new ChannelClosedError(`gave up after ${this.options.reconnect.maxAttempts} reconnect attempts (last: ${reason})`, { retryable: true, cause });
     this.finish({ code: 1006, reason, initiator: 'failure', error });
@@ -383,6 +422,8 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   private clearTimers(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
   }
 
   private closedError(): ChannelClosedError {
