@@ -124,7 +124,7 @@ gateway:
     expect(unterminated.message).toMatch(/^gateway\.yaml:\d+: YAML syntax error: /);
     const duplicate = failure(original.replace('    password: "password"\n', '    password: "hunter2-secret"\n    password: "other-secret"\n'));
     expect(duplicate).toMatchObject({ line: 7 });
-    expect(duplicate.message).toContain('unique');
+    expect(duplicate.message).toContain('gateway.jwt.password is given twice');
     const tabs = failure('gateway:\n\tpassword: hunter2-secret\n');
     expect(tabs.line).toBe(2);
     for (const error of [unterminated, duplicate, tabs]) expect(`${error.message} ${String(error.cause)}`).not.toMatch(/hunter2|other-secret/);
@@ -153,5 +153,33 @@ gateway:
   it('follows YAML anchors and aliases', () => {
     const text = `defaults: &creds\n  auth_url: http://localhost:1/token\n  client_id: c\n  username: u\n  password: p\ngateway:\n  auth_type: jwt\n  jwt: *creds\n`;
     expect(parseConfig(text, { env: {} }).gateway).toMatchObject({ jwt: { clientId: 'c', username: 'u' } });
+  });
+
+  it('an unquoted password starting with "*" (a YAML alias without anchor): the error says to quote it, and does not quote it', () => {
+    const error = failure(original.replace('password: "password"', 'password: *Hunter2-Secret'));
+    expect(error).toMatchObject({ line: 6, code: 'CONFIG_INVALID' });
+    expect(error.message).toContain('quote the value');
+    expect(`${error.message} ${String(error.cause)} ${JSON.stringify(error)}`).not.toMatch(/Hunter2/);
+  });
+
+  it('an unset variable is named only when it looks like one (CAPITALS): `${Hunter2}` in a password is not quoted', () => {
+    expect(failure(original.replace('"password"', '"${GATEWAY_PASSWORD}"')).message).toContain('GATEWAY_PASSWORD');
+    expect(failure(original.replace('"password"', '"${Hunter2}"')).message).not.toContain('Hunter2');
+  });
+
+  it('parsing is linear in the number of keys (40 000 keys: about as long per key as 5 000), and a file over 1 MiB is refused', () => {
+    const withKeys = (count: number) => `${original}${Array.from({ length: count }, (_, n) => `extra_${n}: ${n}`).join('\n')}\n`;
+    const perKey = (count: number) => {
+      const started = process.hrtime.bigint();
+      parseConfig(withKeys(count), { env: {} });
+      return Number(process.hrtime.bigint() - started) / count;
+    };
+    perKey(2_000); // warm up
+    const small = Math.min(perKey(5_000), perKey(5_000));
+    const large = Math.min(perKey(40_000), perKey(40_000));
+    // Quadratic parsing made a key 8× dearer at 8× the keys; linear stays flat (a generous bound for a noisy machine).
+    expect(large / small).toBeLessThan(4);
+    const huge = failure(`${original}# ${'x'.repeat(1024 * 1024)}\n`);
+    expect(huge.message).toContain('larger than 1048576 bytes');
   });
 });

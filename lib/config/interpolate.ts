@@ -3,6 +3,7 @@ import { ConfigError } from '../errors';
 /** `$${` escapes a literal `${`; `${NAME}` and `${NAME:-default}` read the environment. */
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}|\$\{/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_STYLE = /^[A-Z_][A-Z0-9_]*$/;
 
 /** Where a value came from, for error messages that name it without showing it. */
 export interface ValueSite {
@@ -27,7 +28,8 @@ export function interpolate(text: string, env: Record<string, string | undefined
     if (!NAME.test(name)) throw fail(site, 'has a "${…}" that is not a valid variable name (write "$${" for a literal "${")');
     const value = env[name];
     if (separator !== -1) return value === undefined || value === '' ? inner.slice(separator + 2) : value;
-    if (value === undefined) throw fail(site, `refers to the environment variable ${name}, which is not set`);
+    // A conventional variable name (CAPITALS) is named; anything else may be a secret that happens to look like one.
+    if (value === undefined) throw fail(site, ENV_STYLE.test(name) ? `refers to the environment variable ${name}, which is not set` : 'refers to an environment variable that is not set');
     return value;
   });
 }

@@ -9,11 +9,16 @@ export interface Section {
   line: number | undefined;
 }
 
+/** Largest config file read: a gateway config is a few lines; anything this big is a mistake (or an attack). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /**
  * A parsed YAML file that answers "what is at this key, and on which line".
  * Syntax errors become `ConfigError`s carrying the line; their messages are
  * the parser's short descriptions only, never the offending source text
- * (which may hold a password).
+ * (which may hold a password). Parsing is linear in the file's size: the
+ * parser's own duplicate-key check compares every key with all before it, so
+ * the mappings this library reads are checked here, with a set.
  */
 export class YamlSource {
   private readonly lines = new LineCounter();
@@ -23,7 +28,8 @@ export class YamlSource {
     text: string,
     readonly source: string,
   ) {
-    this.document = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    if (text.length > MAX_CONFIG_BYTES) throw new ConfigError(`${source}: the file is larger than ${MAX_CONFIG_BYTES} bytes; a gateway config is a few lines`, { code: 'CONFIG_INVALID' });
+    this.document = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false });
     const [error] = this.document.errors;
     if (error) {
       const line = this.lines.linePos(error.pos[0]).line;
@@ -42,7 +48,7 @@ export class YamlSource {
     if (contents !== undefined && !isMap(contents)) {
       throw new ConfigError(`${this.where(this.lineOf(contents))}the file must be a YAML mapping with a "gateway:" key`, { key: 'gateway', line: this.lineOf(contents) });
     }
-    return { key: '', map: contents, line: undefined };
+    return this.checked({ key: '', map: contents, line: undefined });
   }
 
   /** The mapping under `name`; `undefined` map when the key is absent. */
@@ -52,7 +58,7 @@ export class YamlSource {
     if (node === undefined || (isScalar(node) && node.value === null)) return { key, map: undefined, line: this.keyLine(parent, name) ?? parent.line };
     if (!isMap(node)) throw new ConfigError(`${this.where(this.lineOf(node))}${key} must be a mapping`, { key, line: this.lineOf(node) });
     // A key missing inside this section is reported on the line that names the section.
-    return { key, map: node, line: this.keyLine(parent, name) };
+    return this.checked({ key, map: node, line: this.keyLine(parent, name) });
   }
 
   /** The scalar value under `name` (`undefined` when absent or null) and its line. */
@@ -74,6 +80,22 @@ export class YamlSource {
       .map(({ name, line }) => ({ key: section.key ? `${section.key}.${name}` : name, line }));
   }
 
+  /** A key given twice in a mapping we read is an error (which one would win is not obvious). */
+  private checked(section: Section): Section {
+    const seen = new Set<unknown>();
+    for (const pair of section.map?.items ?? []) {
+      const name = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (!seen.has(name)) {
+        seen.add(name);
+        continue;
+      }
+      const line = this.lineOf(pair.key as Node | undefined);
+      const key = typeof name === 'string' ? (section.key ? `${section.key}.${name}` : name) : section.key || 'a key';
+      throw new ConfigError(`${this.where(line)}YAML syntax error: ${key} is given twice`, { key, ...(line !== undefined && { line }) });
+    }
+    return section;
+  }
+
   private keyLine(parent: Section, name: string): number | undefined {
     const pair = parent.map?.items.find((item) => isScalar(item.key) && item.key.value === name);
     return pair && isScalar(pair.key) ? this.lineOf(pair.key) : undefined;
@@ -90,7 +112,8 @@ export class YamlSource {
       const target = current.resolve(this.document);
       if (target === undefined) {
         const line = this.lineOf(current);
-        throw new ConfigError(`${this.where(line)}YAML alias *${current.source.slice(0, 40)} has no matching anchor`, { line });
+        // The alias's name is not quoted: an unquoted value that starts with "*" (a password) reads as one.
+        throw new ConfigError(`${this.where(line)}a value starting with "*" is read as a YAML alias, and it has no matching anchor (quote the value)`, { line });
       }
       current = target as Node;
     }
