@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { AuthManager } from '../auth/auth-manager';
 import type { CommonAuthOptions } from '../auth/options';
+import { INSPECT, printed } from '../auth/printable';
 import { isTokenSource, type TokenSource } from '../auth/token-source';
 import { gatewaySection } from '../config/auth-options';
 import type { GatewayConfig, GatewaySection } from '../config/types';
@@ -88,6 +89,8 @@ export class GatewayClient<A extends TokenSource = AuthManager> {
     this.paths = { ...defaultGatewayPaths, ...options.paths };
     this.http = options.http ?? axios.create({ baseURL: this.baseUrl.href, timeout: options.timeoutMs ?? 10_000 });
     this.detach = attachAuth(this.http, this.auth, { origins: [this.baseUrl.origin], ...options.attach });
+    // The options hold the manager (and a user's axios instance, its defaults): JSON and enumeration skip them.
+    for (const field of ['options', 'auth', 'http', 'ownedAuth', 'channels', 'sessionUrls'] as const) Object.defineProperty(this, field, { enumerable: false });
   }
 
   /** A client from what `loadConfig()` returns (its `base_url` and `ws_url`). */
@@ -148,6 +151,22 @@ export class GatewayClient<A extends TokenSource = AuthManager> {
   }
 
   /** Closes every channel this client opened and removes the interceptors. */
+  /** What `JSON.stringify` and `util.inspect` show: the origins and counts, never the manager's secrets or the axios instance. */
+  toJSON(): Record<string, unknown> {
+    const auth = this.auth as { toJSON?: () => unknown };
+    return {
+      baseUrl: this.baseUrl.origin,
+      wsUrl: this.wsUrl.origin,
+      auth: typeof auth.toJSON === 'function' ? auth.toJSON() : '[TokenSource]',
+      sessions: this.sessionUrls.size,
+      channels: this.channels.size,
+    };
+  }
+
+  [INSPECT](): string {
+    return printed('GatewayClient', this.toJSON());
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.channels].map((channel) => channel.close()));
     this.detach();
