@@ -1,43 +1,19 @@
 import { EventEmitter } from 'eventemitter3';
-import { AuthError, ConfigError, ErrorCodes, TokenRequestError, safeCause } from '../errors';
-import type { AuthManagerEvents, TokenEvent } from './events';
+import { readConfig, type AuthConfigInput } from './config-reader';
+import { AuthError, ConfigError, ErrorCodes, safeCause } from '../errors';
+import { notifySafely, type AuthManagerEvents, type TokenEvent } from './events';
 import { FailureBackoff } from './failure-backoff';
-import { requestGrant, requestRefresh } from './grants';
 import { HeaderCache } from './header-cache';
 import { MetricsRecorder, type AuthMetrics } from './metrics';
-import { normalizeOptions, type AuthManagerOptions, type CommonAuthOptions, type NormalizedOptions } from './options';
+import { describeOptions, normalizeOptions, type AuthManagerOptions, type CommonAuthOptions, type NormalizedOptions } from './options';
+import { FreshTokenRefusals } from './fresh-token-refusals';
 import { RefreshTimer } from './refresh-timer';
 import { StoreAccess } from './store-access';
 import { TokenEndpoint } from './token-endpoint';
-import { dueAt, isDue, isUnexpired } from './token-policy';
-import { fingerprint, toTokenSet, type TokenSet } from './token-set';
+import { obtainToken, type Flight, type FlightCause, type FlightContext } from './token-flight';
+import { arrivedDue, dueAt, isDue, isUnexpired } from './token-policy';
+import { fingerprint, type TokenSet } from './token-set';
 import { INSPECT, printed } from './printable';
-
-/** Why a flight started: the kind of token it may end with, and how a refusal of that token is judged. */
-type FlightCause = 'due' | 'refusal' | 'refresh' | 'authenticate';
-
-/** One token flight: when it started, in which session (`epoch`), and why. */
-interface Flight {
-  startedAt: number;
-  epoch: number;
-  cause: FlightCause;
-}
-
-/** What `fromConfig` takes: what `loadConfig()` returns (`{ gateway }`), or its gateway section (`{ authType }`). */
-export type AuthConfigInput = { readonly gateway: object } | { readonly authType: string };
-
-/** Turns a config into options; installed by the config module, so that `auth/` never imports it. */
-type ConfigReader = (config: AuthConfigInput, overrides?: CommonAuthOptions) => AuthManagerOptions;
-let configReader: ConfigReader | undefined;
-
-/** @internal Called once by `config/`: the one module that knows the YAML's shape. */
-export function installConfigReader(reader: ConfigReader): void {
-  configReader = reader;
-}
-
-
-/** A lifetime this short (or shorter than the request that got it) means the token is due on arrival. */
-const MIN_LIFETIME_MS = 10;
 
 /**
  * Owns one client's credentials. Every consumer (axios interceptors, session
@@ -55,8 +31,7 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
   private readonly headers: HeaderCache;
   private readonly store: StoreAccess;
   private tokenSet: TokenSet | undefined;
-  /** How the current token came: after a refusal, and whether a server has accepted it since. */
-  private tokenHistory = { afterRefusal: false, accepted: false };
+  private readonly refusals = new FreshTokenRefusals();
   /** The access token a server answered 401 to: never handed out again. */
   private rejectedToken: string | undefined;
   /** A refresh token the server rejected: never presented again. */
@@ -77,15 +52,15 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     this.store = new StoreAccess(this.config.store, this.config.storeKey, this.config.logger, this.recorder, this.config.now);
     if (options.logger) this.config.store.useLogger?.(options.logger);
     // Secrets live in these: keep them out of util.inspect, JSON and enumeration (see toJSON for what is shown).
-    for (const field of ['config', 'endpoint', 'headers', 'store', 'tokenSet', 'rejectedToken', 'deadRefreshToken', 'refreshInFlight'] as const) {
-      Object.defineProperty(this, field, { enumerable: false, writable: true });
-    }
+    const hidden = ['config', 'endpoint', 'headers', 'store', 'tokenSet', 'rejectedToken', 'deadRefreshToken', 'refreshInFlight'] as const;
+    for (const field of hidden) Object.defineProperty(this, field, { enumerable: false, writable: true });
   }
 
   /** A manager from what `loadConfig()` returns, or its `gateway` section; `overrides` adds logger, timeouts… */
   static fromConfig(config: AuthConfigInput, overrides?: CommonAuthOptions): AuthManager {
-    if (!configReader) throw new ConfigError('AuthManager.fromConfig needs the config module (import it from axios-ws-auth)', { code: ErrorCodes.INVALID_OPTIONS });
-    return new AuthManager(configReader(config, overrides));
+    const options = readConfig(config, overrides);
+    if (!options) throw new ConfigError('AuthManager.fromConfig needs the config module (import it from axios-ws-auth)', { code: ErrorCodes.INVALID_OPTIONS });
+    return new AuthManager(options);
   }
 
   /** A valid access token: authenticates lazily, waits for an in-flight refresh, refreshes near expiry. */
@@ -135,11 +110,9 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
 
   /**
    * Call on a 401. Every caller during a refresh shares it; a `rejectedToken`
-   * that is no longer current means someone already refreshed: returns at
-   * once. A token obtained to replace a refused one and refused again before
-   * any server accepted it is a failure (`AUTH_FAILED`, retryable): the next
-   * try waits for the backoff, so a server that refuses every token is not
-   * asked for a new one per request.
+   * no longer current means someone already refreshed: returns at once. A
+   * token that replaced a refused one, refused again before any server took
+   * it, rejects with `AUTH_FAILED` (retryable) and backs off.
    */
   async handleUnauthorized(rejectedToken?: string): Promise<void> {
     this.recorder.unauthorized++;
@@ -153,10 +126,10 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     }
     if (current !== undefined && this.rejectedToken !== current) {
       this.rejectedToken = current;
-      if (this.refusedWhileFresh()) {
-        const error = new AuthError('the server refused a token obtained right after it refused the previous one; waiting before the next try', { code: 'AUTH_FAILED', retryable: true });
-        this.recordFailure(error, this.config.now());
-        throw error;
+      const verdict = this.refusals.verdict(this.config.now() - this.tokenSet!.receivedAt, Math.max(1_000, this.config.retryDelayMs));
+      if (verdict) {
+        this.recordFailure(verdict, this.config.now());
+        throw verdict;
       }
     }
     await this.startFlight('refusal');
@@ -164,7 +137,7 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
 
   /** A server accepted `token` (attachAuth and SessionChannel say so): a later refusal of it is an expiry, not a verdict. */
   tokenAccepted(token: string): void {
-    if (token === this.tokenSet?.accessToken) this.tokenHistory.accepted = true;
+    if (token === this.tokenSet?.accessToken) this.refusals.accepted();
   }
 
   /** A copy of the counters. */
@@ -195,11 +168,8 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
 
   /** What `JSON.stringify` and `util.inspect` show: metadata, never a secret. */
   toJSON(): Record<string, unknown> {
-    const { grant, endpoint, apiKey } = this.config;
     return {
-      grant: typeof grant === 'function' ? 'custom' : grant,
-      ...(endpoint && { tokenUrl: endpoint.tokenUrl, clientId: endpoint.clientId }),
-      ...(apiKey && { header: apiKey.header }),
+      ...describeOptions(this.config),
       fingerprint: fingerprint(this.tokenSet?.accessToken),
       expiresAt: this.tokenSet?.expiresAt,
       refreshing: this.refreshInFlight !== undefined,
@@ -221,12 +191,6 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     return undefined;
   }
 
-  private refusedWhileFresh(): boolean {
-    const { afterRefusal, accepted } = this.tokenHistory;
-    const age = this.config.now() - (this.tokenSet?.receivedAt ?? 0);
-    return afterRefusal && !accepted && age < Math.max(1_000, this.config.retryDelayMs);
-  }
-
   private startFlight(cause: FlightCause, { ignoreBackoff = false } = {}): Promise<TokenSet> {
     if (this.refreshInFlight) return this.refreshInFlight;
     const blocked = this.backoff.blocking(this.config.now());
@@ -242,7 +206,7 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
   private async fly(cause: FlightCause): Promise<TokenSet> {
     const flight: Flight = { startedAt: this.config.now(), epoch: this.epoch, cause };
     try {
-      return await this.store.locked(() => this.obtain(flight));
+      return await this.store.locked(() => obtainToken(this.flightContext(flight)));
     } catch (caught) {
       const error = caught instanceof AuthError ? caught : new AuthError(`authentication failed: ${safeCause(caught).message}`, { code: 'UNEXPECTED', cause: safeCause(caught) });
       if (flight.epoch === this.epoch) this.recordFailure(error, flight.startedAt);
@@ -250,61 +214,20 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     }
   }
 
-  /**
-   * The cheapest way to a good token: the store first (another manager may
-   * have refreshed: adopt its token, or use its newer refresh token), then
-   * the refresh grant, then a full authentication.
-   */
-  private async obtain(flight: Flight): Promise<TokenSet> {
-    const stored = await this.newerStored();
-    if (stored && this.isGood(stored)) return this.accept(stored, 'store', flight);
-    let refreshToken = stored?.refreshToken ?? this.tokenSet?.refreshToken;
-    for (let attempt = 0; attempt < 2 && flight.cause !== 'authenticate' && this.endpoint && refreshToken !== undefined && refreshToken !== this.deadRefreshToken; attempt++) {
-      try {
-        return await this.refresh(refreshToken, flight);
-      } catch (error) {
-        if (!(error instanceof TokenRequestError && error.rejected)) throw error;
-        this.deadRefreshToken = refreshToken;
-        this.recorder.fallbacks++;
-        this.config.logger.warn('axios-ws-auth: refresh token rejected; reading the store, else authenticating again', { oauthError: error.oauthError });
-        // Another manager sharing the store may have rotated it meanwhile.
-        const again = await this.newerStored();
-        if (again && this.isGood(again)) return this.accept(again, 'store', flight);
-        refreshToken = again?.refreshToken;
-      }
-    }
-    return this.authenticateWithGrant(flight);
-  }
-
-  /** The store's token set, when it is not the one we hold (nor one a server refused). */
-  private async newerStored(): Promise<TokenSet | undefined> {
-    const stored = await this.store.read();
-    if (!stored || stored.accessToken === this.tokenSet?.accessToken) return undefined;
-    if (this.tokenSet && stored.receivedAt < this.tokenSet.receivedAt) return undefined;
-    return stored;
+  private flightContext(flight: Flight): FlightContext {
+    const { config, endpoint, recorder, store } = this;
+    return {
+      ...{ cause: flight.cause, config, endpoint, recorder, store },
+      current: () => this.tokenSet,
+      isGood: (tokenSet) => this.isGood(tokenSet),
+      isDead: (refreshToken) => refreshToken === this.deadRefreshToken,
+      markDead: (refreshToken) => void (this.deadRefreshToken = refreshToken),
+      accept: (tokenSet, source, rotated) => this.accept(tokenSet, source, flight, rotated),
+    };
   }
 
   private isGood(tokenSet: TokenSet): boolean {
     return tokenSet.accessToken !== this.rejectedToken && !isDue(tokenSet, this.config.now(), this.config.refreshLeewayMs);
-  }
-
-  private async refresh(refreshToken: string, flight: Flight): Promise<TokenSet> {
-    this.recorder.tokenRequests++;
-    const body = await requestRefresh(this.endpoint!, refreshToken);
-    const tokenSet = this.toTokenSet(body, refreshToken);
-    this.recorder.refreshes++;
-    return this.accept(tokenSet, 'refresh', flight, tokenSet.refreshToken !== refreshToken);
-  }
-
-  private async authenticateWithGrant(flight: Flight): Promise<TokenSet> {
-    this.recorder.tokenRequests++;
-    const tokenSet = this.toTokenSet(await requestGrant(this.config, this.endpoint));
-    this.recorder.authentications++;
-    return this.accept(tokenSet, 'authenticate', flight, false);
-  }
-
-  private toTokenSet(body: unknown, previousRefreshToken?: string): TokenSet {
-    return toTokenSet(body, this.config.now(), previousRefreshToken, (message) => this.config.logger.warn(`axios-ws-auth: ${message}`));
   }
 
   /** Installs a new token set (unless `clear()` ended the flight), saves it, tells the listeners. */
@@ -328,10 +251,9 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     const now = this.config.now();
     this.tokenSet = tokenSet;
     this.rejectedToken = undefined;
-    this.tokenHistory = { afterRefusal, accepted: false };
-    const lifetime = tokenSet.expiresAt === undefined ? Infinity : tokenSet.expiresAt - tokenSet.receivedAt;
-    if (isDue(tokenSet, now, this.config.refreshLeewayMs) || lifetime <= Math.max(roundTripMs, MIN_LIFETIME_MS)) {
-      // Already due on arrival (a lifetime shorter than the round trip): refreshing before every use would loop.
+    this.refusals.installed(afterRefusal);
+    if (arrivedDue(tokenSet, now, this.config.refreshLeewayMs, roundTripMs)) {
+      // Refreshing before every use would loop: use it, and space the next refresh.
       const waitMs = this.backoff.record(undefined, now);
       this.config.logger.warn('axios-ws-auth: the new token arrived already due; using it and pacing refreshes', { waitMs });
     } else {
@@ -370,12 +292,7 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     });
   }
 
-  /** Emits without letting a listener's throw turn a good token into a failed flight. */
   private notify<K extends keyof AuthManagerEvents>(event: K, ...args: Parameters<AuthManagerEvents[K]>): void {
-    try {
-      (this.emit as (event: K, ...args: Parameters<AuthManagerEvents[K]>) => boolean)(event, ...args);
-    } catch (error) {
-      this.config.logger.error(`axios-ws-auth: a '${event}' listener threw`, { message: safeCause(error).message });
-    }
+    notifySafely(this, this.config.logger, event, ...args);
   }
 }

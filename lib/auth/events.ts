@@ -42,3 +42,17 @@ export interface AuthManagerEvents {
   /** Authentication failed for good (credentials rejected). */
   error: (error: AuthError) => void;
 }
+
+/** Emits without letting a listener's throw turn a good token into a failed flight. */
+export function notifySafely<K extends keyof AuthManagerEvents>(
+  emitter: { emit(event: K, ...args: Parameters<AuthManagerEvents[K]>): boolean },
+  logger: { error(message: string, meta?: Record<string, unknown>): void },
+  event: K,
+  ...args: Parameters<AuthManagerEvents[K]>
+): void {
+  try {
+    emitter.emit(event, ...args);
+  } catch (error) {
+    logger.error(`axios-ws-auth: a '${event}' listener threw`, { message: error instanceof Error ? error.message : String(error) });
+  }
+}

@@ -177,3 +177,12 @@ function nonNegative<T extends object>(options: T, key: keyof T & string, fallba
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalid(key, 'must be a non-negative number');
   return value;
 }
+
+/** The options' metadata for `toJSON`: the grant, where tokens come from, which header. Never a secret. */
+export function describeOptions({ grant, endpoint, apiKey }: NormalizedOptions): Record<string, unknown> {
+  return {
+    grant: typeof grant === 'function' ? 'custom' : grant,
+    ...(endpoint && { tokenUrl: endpoint.tokenUrl, clientId: endpoint.clientId }),
+    ...(apiKey && { header: apiKey.header }),
+  };
+}

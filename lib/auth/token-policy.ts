@@ -27,3 +27,12 @@ export function isDue(tokenSet: TokenSet, now: number, refreshLeewayMs: number |
 export function isUnexpired(tokenSet: TokenSet, now: number): boolean {
   return tokenSet.expiresAt === undefined || now < tokenSet.expiresAt;
 }
+
+/** A lifetime this short (or shorter than the request that got it) means the token is due on arrival. */
+const MIN_LIFETIME_MS = 10;
+
+/** Due the moment it arrived (`expires_in` tiny, or shorter than the round trip): refreshes must be spaced, not run per use. */
+export function arrivedDue(tokenSet: TokenSet, now: number, refreshLeewayMs: number | undefined, roundTripMs: number): boolean {
+  const lifetime = tokenSet.expiresAt === undefined ? Infinity : tokenSet.expiresAt - tokenSet.receivedAt;
+  return isDue(tokenSet, now, refreshLeewayMs) || lifetime <= Math.max(roundTripMs, MIN_LIFETIME_MS);
+}

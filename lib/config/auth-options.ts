@@ -1,4 +1,4 @@
-import { installConfigReader, type AuthConfigInput } from '../auth/auth-manager';
+import { installConfigReader, type AuthConfigInput } from '../auth/config-reader';
 import type { AuthManagerOptions, CommonAuthOptions } from '../auth/options';
 import { FileTokenStore } from '../stores/file-token-store';
 import { ConfigError } from '../errors';
