@@ -67,9 +67,18 @@ function consumer(mode: Mode): string {
 import axios, { type AxiosError, type AxiosInstance } from 'axios';
 import { attachAuth, type AttachAuthOptions } from '${mode.specifier('http')}';
 import { AuthManager } from '${mode.specifier('auth/auth-manager')}';
+import { GatewayClient } from '${mode.specifier('gateway/gateway-client')}';
+import { SessionChannel } from '${mode.specifier('ws/session-channel')}';
 
 const auth = new AuthManager({ grant: 'api_key', apiKey: 'k' });
 const api = axios.create({ baseURL: 'https://api.example.com' });
+// The user's own axios instance, whichever axios build their setting resolves to.
+const client = new GatewayClient({ baseUrl: 'https://gateway.example.com', auth, http: api });
+void client.http.get<{ ok: boolean }>('/api/v1/health').then((response) => response.data.ok);
+// A message typed with an interface (no index signature) is a valid send().
+interface Subscribe { type: 'subscribe'; topic: string }
+const subscribe: Subscribe = { type: 'subscribe', topic: 'metrics' };
+void new SessionChannel({ url: 'wss://gateway.example.com/stream', auth }).send(subscribe);
 const detach: () => void = attachAuth(api, auth, { retryOn401: true });
 const typed: AxiosInstance = axios.create({ baseURL: 'https://api.example.com' });
 attachAuth(typed, auth, { maxRetries: 2 });
@@ -88,6 +97,7 @@ function negative(mode: Mode): string {
 import axios from 'axios';
 import { attachAuth } from '${mode.specifier('http')}';
 import { AuthManager } from '${mode.specifier('auth/auth-manager')}';
+import { SessionChannel } from '${mode.specifier('ws/session-channel')}';
 
 const auth = new AuthManager({ grant: 'api_key', apiKey: 'k' });
 const api = axios.create();
@@ -97,6 +107,7 @@ void axios.get('/x', { skipAuth: 1 }); // error: skipAuth is a boolean
 void axios.get('/x', { retryOn401s: false }); // error: misspelt per-request option
 attachAuth({ interceptors: {} }, auth); // error: not an axios instance
 attachAuth(api, { getAccessToken: async () => 't' }); // error: not an AuthManager
+void new SessionChannel({ url: 'wss://g.example.com/s', auth }).send(undefined); // error: no JSON form
 `;
 }
 

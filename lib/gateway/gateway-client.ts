@@ -7,7 +7,7 @@ import { gatewaySection } from '../config/auth-options';
 import type { GatewayConfig, GatewaySection } from '../config/types';
 import { AuthError, ConfigError, ErrorCodes, invalidOption, safeCause } from '../errors';
 import { attachAuth } from '../http/attach-auth';
-import type { AttachAuthOptions, DetachAuth } from '../http/types';
+import type { AttachAuthOptions, AuthRequestConfig, DetachAuth } from '../http/types';
 import type { SessionChannelOptions } from '../ws/options';
 import { SessionChannel } from '../ws/session-channel';
 
@@ -30,6 +30,19 @@ export const defaultGatewayPaths: GatewayPaths = {
   stream: '/api/v1/sessions/:id/stream',
 };
 
+/**
+ * What the client uses of an axios instance, typed structurally: any axios
+ * 1.x instance fits, whichever of axios's type builds (CommonJS or ESM) the
+ * user's setting resolves to.
+ */
+export interface GatewayHttp {
+  defaults: { baseURL?: unknown };
+  interceptors: { request: { use: unknown; eject: unknown }; response: { use: unknown; eject: unknown } };
+  request(config: AuthRequestConfig): Promise<unknown>;
+  get(url: string): Promise<{ status: number; data: unknown }>;
+  post(url: string, data?: unknown): Promise<{ status: number; data: unknown }>;
+}
+
 /** Options of a `GatewayClient`. */
 export interface GatewayClientOptions<A extends TokenSource = AuthManager> {
   /** The gateway's HTTP origin (`https://gateway.example.com`); the client adds the paths. */
@@ -39,7 +52,7 @@ export interface GatewayClientOptions<A extends TokenSource = AuthManager> {
   /** An `AuthManager` (or any other `TokenSource`). */
   auth: A;
   /** Bring your own axios instance (its `baseURL` is left alone); it gets `attachAuth`. */
-  http?: AxiosInstance;
+  http?: GatewayHttp;
   paths?: Partial<GatewayPaths>;
   /** HTTP timeout of the client's own instance. Default 10 000 ms. */
   timeoutMs?: number;
@@ -71,6 +84,7 @@ export interface ConnectionReport {
 /** HTTP calls and WebSocket sessions of one gateway, all through one `AuthManager`. */
 export class GatewayClient<A extends TokenSource = AuthManager> {
   readonly auth: A;
+  /** The axios instance the client calls through (the one given, or its own). */
   readonly http: AxiosInstance;
   private readonly paths: GatewayPaths;
   private readonly baseUrl: URL;
@@ -87,7 +101,8 @@ export class GatewayClient<A extends TokenSource = AuthManager> {
     this.wsUrl = parseOrigin(options.wsUrl ?? options.baseUrl.replace(/^http/, 'ws'), 'wsUrl', ['ws:', 'wss:']);
     this.auth = options.auth;
     this.paths = { ...defaultGatewayPaths, ...options.paths };
-    this.http = options.http ?? axios.create({ baseURL: this.baseUrl.href, timeout: options.timeoutMs ?? 10_000 });
+    // Any axios 1.x instance is one at run time; only its type may come from the other build.
+    this.http = (options.http as AxiosInstance | undefined) ?? axios.create({ baseURL: this.baseUrl.href, timeout: options.timeoutMs ?? 10_000 });
     this.detach = attachAuth(this.http, this.auth, { origins: [this.baseUrl.origin], ...options.attach });
     // The options hold the manager (and a user's axios instance, its defaults): JSON and enumeration skip them.
     for (const field of ['options', 'auth', 'http', 'ownedAuth', 'channels', 'sessionUrls'] as const) Object.defineProperty(this, field, { enumerable: false });
@@ -117,8 +132,8 @@ export class GatewayClient<A extends TokenSource = AuthManager> {
 
   /** `GET` a session's metrics (the gateway's JSON as is). */
   async getSessionMetrics(sessionId: string): Promise<Record<string, unknown>> {
-    const { data } = await this.http.get<Record<string, unknown>>(this.url(this.paths.sessionMetrics, sessionId));
-    return data;
+    const { data } = await this.http.get(this.url(this.paths.sessionMetrics, sessionId));
+    return data as Record<string, unknown>;
   }
 
   /** Health check with credentials. Never throws: failures are in the report. */

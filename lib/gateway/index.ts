@@ -1,2 +1,2 @@
 export { GatewayClient, defaultGatewayPaths } from './gateway-client';
-export type { GatewayClientOptions, GatewayPaths, GatewaySession, ConnectionReport } from './gateway-client';
+export type { GatewayClientOptions, GatewayHttp, GatewayPaths, GatewaySession, ConnectionReport } from './gateway-client';

@@ -12,8 +12,12 @@ import type { TokenTransport } from './token-transport';
 /** What a channel borrows: the whole `TokenSource` (`'token'` ends a wait for a token and drives `renewOnOpenSocket`). */
 export type ChannelAuth = TokenSource;
 
-/** What `send()` takes: text and binary frames as ws sends them; anything else goes as JSON text. */
-export type OutgoingMessage = string | Buffer | ArrayBuffer | ArrayBufferView | Record<string, unknown> | unknown[];
+/**
+ * What `send()` takes: text and binary frames as ws sends them; anything else
+ * (any object, a typed interface included, or a number, boolean or null) goes
+ * as JSON text. A value with no JSON form rejects with `INVALID_MESSAGE`.
+ */
+export type OutgoingMessage = string | Buffer | ArrayBuffer | ArrayBufferView | object | number | boolean | null;
 
 /** A received message: text frames as strings, binary frames as Buffers. */
 export type IncomingMessage = string | Buffer;
