@@ -20,7 +20,8 @@ if (typeof global.gc !== 'function') {
 
 /** Handles open before anything ran (stdio pipes or TTYs): not leftovers. */
 // process.stdout/stderr create their handles on first use: touch them first.
-void process.stdout.writable, void process.stderr.writable;
+process.stdout.writable.valueOf();
+process.stderr.writable.valueOf();
 const handlesAtStart = process.getActiveResourcesInfo();
 const { contenders, library } = await import('./lib/contenders.mjs');
 const { startServer } = await import('./lib/server-process.mjs');
@@ -83,7 +84,7 @@ const results = {
     node: process.version,
     loadAverageAtStart: os.loadavg().map((value) => Number(value.toFixed(2))),
   },
-  library: { source: library.source, loadError: library.loadError ? String(library.loadError.message) : undefined },
+  library: { loadError: library.loadError ? String(library.loadError.message) : undefined },
   settings: Object.fromEntries(only.map((name) => [name, settings[name]])),
 };
 
@@ -125,9 +126,6 @@ writeFileSync(`${resultsDir}compare-${results.startedAt.replace(/[:.]/g, '-')}.j
 const m = results.machine;
 console.log(`## axios-ws-auth vs peers${args.quick ? ' (quick run)' : ''}\n`);
 console.log(`${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, ${m.platform}, Node ${m.node}; load average ${m.loadAverageAtStart.join(' ')} → ${m.loadAverageAtEnd.join(' ')}; token endpoint latency 20 ms, rotating refresh tokens.\n`);
-if (library.source && Object.values(library.source).some((source) => source !== 'package index')) {
-  console.log(`Note: ${Object.entries(library.source).filter(([, s]) => s !== 'package index').map(([name, s]) => `${name} loaded from ${s}`).join('; ')} (not yet exported by the package index).\n`);
-}
 console.log(renderMarkdown(results));
 for (const name of only) if (results[name]?.error) console.log(`\n${name} failed:\n${results[name].error}`);
 console.log(`\nJSON: bench/results/latest.json`);

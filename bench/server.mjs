@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { WebSocketServer } from 'ws';
 
 const require = createRequire(import.meta.url);
-const { TokenAuthority } = require('../dist/cjs/testing/token-authority.js');
+const { TokenAuthority } = require('axios-ws-auth/testing');
 
 const { values: args } = parseArgs({
   options: { ttl: { type: 'string' }, latency: { type: 'string' } },

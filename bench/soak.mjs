@@ -18,7 +18,8 @@ if (typeof global.gc !== 'function') {
 }
 
 // process.stdout/stderr create their handles on first use: touch them first.
-void process.stdout.writable, void process.stderr.writable;
+process.stdout.writable.valueOf();
+process.stderr.writable.valueOf();
 const handlesAtStart = process.getActiveResourcesInfo();
 const { contenders, channelUnavailable, library } = await import('./lib/contenders.mjs');
 const { startServer } = await import('./lib/server-process.mjs');

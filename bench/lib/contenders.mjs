@@ -14,51 +14,27 @@ const CLIENT_ID = 'benchmark-client';
 const USERNAME = 'user@example.com';
 const PASSWORD = 'password';
 
-/**
- * The built package. Until lib/index.ts exports attachAuth / SessionChannel,
- * they are taken from their own built modules (dist/cjs/http, dist/cjs/ws),
- * and `library.source` says so in the results.
- */
+/** The built package, by its public name (npm run build first). */
 function loadLibrary() {
-  let loaded;
   try {
-    loaded = { ...require('../../dist/cjs/index.js'), source: {} };
+    return require('axios-ws-auth');
   } catch (error) {
-    return { loadError: error, source: {} };
+    return { loadError: error };
   }
-  for (const [name, file] of [
-    ['attachAuth', '../../dist/cjs/http/index.js'],
-    ['SessionChannel', '../../dist/cjs/ws/index.js'],
-  ]) {
-    if (typeof loaded[name] === 'function') {
-      loaded.source[name] = 'package index';
-      continue;
-    }
-    try {
-      const fallback = require(file)[name];
-      if (typeof fallback === 'function') {
-        loaded[name] = fallback;
-        loaded.source[name] = file.replace('../../', '');
-      }
-    } catch {
-      // not built yet: reported by libraryUnavailable()/channelUnavailable()
-    }
-  }
-  return loaded;
 }
 
 /** Why axios-ws-auth cannot run (build missing, attachAuth not exported yet), or undefined. */
 export function libraryUnavailable() {
   if (library.loadError) return `dist not built: ${library.loadError.message}`;
   if (typeof library.AuthManager !== 'function') return 'AuthManager not exported';
-  if (typeof library.attachAuth !== 'function') return 'attachAuth not built (neither dist/cjs/index.js nor dist/cjs/http exports it)';
+  if (typeof library.attachAuth !== 'function') return 'attachAuth not exported';
   return undefined;
 }
 
 /** Why SessionChannel cannot run, or undefined. */
 export function channelUnavailable() {
   if (library.loadError) return `dist not built: ${library.loadError.message}`;
-  if (typeof library.SessionChannel !== 'function') return 'SessionChannel not built (neither dist/cjs/index.js nor dist/cjs/ws exports it)';
+  if (typeof library.SessionChannel !== 'function') return 'SessionChannel not exported';
   return undefined;
 }
 

@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import { tokenTransport } from './token-transport.node';
 import axios, { type AxiosInstance } from 'axios';
 import { TokenRequestError, safeCause } from '../errors';
 import { withDeadline } from './deadline';
@@ -14,11 +13,6 @@ export interface TokenEndpointOptions {
   clientAuth: ClientAuthMethod;
   timeoutMs: number;
 }
-
-// Agents of our own: Node's global agent closes a socket idle for 5 s, which a
-// slow connect under load turns into a bogus timeout; `timeoutMs` is the limit.
-const httpAgent = new http.Agent({ keepAlive: true });
-const httpsAgent = new https.Agent({ keepAlive: true });
 
 /** The largest token response read: a token set is a few kB; anything else is cut off, not buffered. */
 export const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
@@ -38,14 +32,11 @@ export class TokenEndpoint {
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
       // Never follow a redirect with the form body (it holds the password or client secret), whatever
-      // adapter the user made axios's default: Node's http adapter obeys maxRedirects; fetch needs 'manual'.
-      // A function (axios-mock-adapter, a custom transport) is the user's own choice and is kept.
-      adapter: typeof axios.defaults.adapter === 'function' ? axios.defaults.adapter : 'http',
+      // adapter is used: Node's http adapter obeys maxRedirects; fetch needs 'manual'.
+      ...tokenTransport(axios.defaults.adapter),
       maxRedirects: 0,
       fetchOptions: { redirect: 'manual' },
       maxContentLength: MAX_TOKEN_RESPONSE_BYTES,
-      httpAgent,
-      httpsAgent,
     });
   }
 
