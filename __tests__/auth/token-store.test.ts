@@ -55,6 +55,17 @@ describe('token stores', () => {
     expect(Object.values(saved.entries).map((set) => set.accessToken)).toEqual([token]);
   });
 
+  it("without onWarning, a corrupt file's warning goes through the manager's logger", async () => {
+    const file = path.join(dir, 'tokens.json');
+    await fs.writeFile(file, '{"version":1,"entries":');
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: (message: string) => void warnings.push(message), error: () => undefined };
+    const store = new FileTokenStore(file);
+    const auth = new AuthManager({ grant: 'password', tokenUrl: server.tokenUrl, clientId: 'benchmark-client', username: 'alice', password: 'a-pass', store, logger });
+    expect(server.authority.check(await auth.getAccessToken())).toBe('valid');
+    expect(warnings.filter((message) => message.includes('corrupt'))).toHaveLength(1);
+  });
+
   it('concurrent saves in one process never interleave', async () => {
     const store = new FileTokenStore(path.join(dir, 'tokens.json'));
     const set = (n: number): TokenSet => ({ accessToken: `a${n}`, tokenType: 'Bearer', receivedAt: n });

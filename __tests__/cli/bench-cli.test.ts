@@ -55,12 +55,15 @@ describe('axios-ws-auth bench (child process)', () => {
     username: "user@example.com"
     password: "${password}"
     client_id: "benchmark-client"
+    clientid: "typo"
 `;
       writeFileSync(path.join(dir, 'good.yaml'), config('${BENCH_PASSWORD}'));
       const good = await runCli(['bench', '--config', path.join(dir, 'good.yaml'), '--sessions', '2', '--messages', '10', '--json'], { BENCH_PASSWORD: 'password' });
       expect(good.code).toBe(0);
       expect((JSON.parse(good.stdout) as BenchSummary).messages.echoed).toBe(20);
       expect(gateway.stats().sessionsCreated).toBe(2);
+      // The config's warnings come first, on stderr, with a hint.
+      expect(good.stderr).toMatch(/warning: .*good\.yaml:9: gateway\.jwt\.clientid is not a known key; it was ignored \(did you mean client_id\?\)/);
 
       writeFileSync(path.join(dir, 'bad.yaml'), config('wrong-password-123'));
       const bad = await runCli(['bench', '--config', path.join(dir, 'bad.yaml'), '--sessions', '2', '--messages', '10', '--json']);
@@ -87,6 +90,20 @@ describe('axios-ws-auth bench (child process)', () => {
     expect(summary.completed).toBe(false);
     expect(summary.messages.echoed).toBeGreaterThan(0);
     expect(summary.sessions.failed).toBe(0);
+  });
+
+  it('--version prints the version; a bare or unknown command prints a message and usage', async () => {
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe((require('../../package.json') as { version: string }).version);
+    const bare = await runCli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('no command given');
+    expect(bare.stderr).toContain('Usage: axios-ws-auth bench');
+    const unknown = await runCli(['benhc']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command');
+    expect(unknown.stderr).toContain('Usage: axios-ws-auth bench');
   });
 
   it('bad flags and a bad config get a message and usage, not a stack trace', async () => {

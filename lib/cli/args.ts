@@ -22,6 +22,7 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `Usage: axios-ws-auth bench [options]
+       axios-ws-auth --version
 
 Creates sessions over HTTP, streams messages over WebSocket and reads session
 metrics, all through one AuthManager. Without --config it starts an embedded

@@ -37,6 +37,8 @@ export interface BenchHooks {
   onProgress?: (done: number, total: number) => void;
   /** Aborting stops the run early; the summary is still produced. */
   signal?: AbortSignal;
+  /** The config's warnings (unknown keys…), before the run starts. */
+  onWarning?: (message: string) => void;
 }
 
 /** Runs the bench: sessions over HTTP, messages over WebSocket, all through one AuthManager. */
@@ -44,7 +46,9 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
   let embedded: TestGateway | undefined;
   let client: GatewayClient;
   if (options.config) {
-    client = GatewayClient.fromConfig(await loadConfig(options.config));
+    const config = await loadConfig(options.config);
+    for (const warning of config.warnings) hooks.onWarning?.(warning);
+    client = GatewayClient.fromConfig(config);
   } else {
     embedded = await startTestGateway({ accessTokenTtlSeconds: options.tokenTtlSeconds, tokenLatencyMs: 10 });
     const auth = new AuthManager({ grant: 'password', tokenUrl: embedded.tokenUrl, clientId: 'benchmark-client', username: 'user@example.com', password: 'password', autoRefresh: true });

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { parseBenchArgs, UsageError, USAGE } from './args';
 import { runBench } from './bench';
@@ -7,9 +9,17 @@ import { formatSummary } from './summary';
 /** Runs the `axios-ws-auth` command; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === '--version' || command === '-v' || command === 'version') {
+    console.log(packageVersion());
+    return 0;
+  }
+  if (command === undefined) {
+    console.error(`axios-ws-auth: no command given\n\n${USAGE}`);
+    return 2;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
   if (command !== 'bench') {
     console.error(`axios-ws-auth: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
@@ -35,7 +45,8 @@ export async function main(argv: string[]): Promise<number> {
   const bar = !options.json && process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'bench [{bar}] {percentage}% | {value}/{total} messages | {eta}s left', hideCursor: true }, Presets.shades_classic) : undefined;
   bar?.start(options.sessions * options.messages, 0);
   try {
-    const summary = await runBench(options, { signal: interrupt.signal, onProgress: (done) => bar?.update(done) });
+    const onWarning = (message: string) => console.error(`axios-ws-auth: warning: ${message}`);
+    const summary = await runBench(options, { signal: interrupt.signal, onProgress: (done) => bar?.update(done), onWarning });
     bar?.stop();
     console.log(options.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
     if (interrupt.signal.aborted) return 130;
@@ -49,6 +60,19 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** The installed package's version (package.json is found above this file, in lib/ or dist/). */
+function packageVersion(): string {
+  for (let dir = __dirname, n = 0; n < 5; dir = path.dirname(dir), n++) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'axios-ws-auth' && manifest.version) return manifest.version;
+    } catch {
+      // not here: one directory up
+    }
+  }
+  return 'unknown';
 }
 
 if (require.main === module) {

@@ -30,9 +30,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Gat
   const reader = new Reader(new YamlSource(text, options.sourceName ?? 'config'), options.env ?? process.env);
   const gateway = reader.source.section(reader.source.root(), 'gateway');
   if (!gateway.map) throw reader.error(gateway.key, gateway.line, 'is missing: the file needs a "gateway:" section');
-  const warnings = reader.source
-    .unknownKeys(gateway, GATEWAY_KEYS)
-    .map(({ key, line }) => `${reader.source.where(line)}${key} is not a known key; it was ignored (known: ${GATEWAY_KEYS.join(', ')})`);
+  const warnings = unknownKeyWarnings(reader.source, gateway, GATEWAY_KEYS);
 
   const authType = reader.oneOf(gateway, 'auth_type', AUTH_TYPES, undefined);
   const common = {
@@ -49,7 +47,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Gat
   } else {
     const jwt = reader.source.section(gateway, 'jwt');
     if (!jwt.map) throw reader.error(jwt.key, gateway.line, 'is required when auth_type is jwt');
-    warnings.push(...reader.source.unknownKeys(jwt, JWT_KEYS).map(({ key, line }) => `${reader.source.where(line)}${key} is not a known key; it was ignored (known: ${JWT_KEYS.join(', ')})`));
+    warnings.push(...unknownKeyWarnings(reader.source, jwt, JWT_KEYS));
     section = { authType, jwt: readJwt(reader, jwt), ...common };
   }
   return { gateway: section, source: reader.source.source, warnings };
@@ -127,6 +125,27 @@ class Reader {
     }
     return match;
   }
+}
+
+/** One warning per unknown key of `section`, with a "did you mean" when a known key is a typo away. */
+function unknownKeyWarnings(source: YamlSource, section: Section, known: readonly string[]): string[] {
+  return source.unknownKeys(section, known).map(({ key, line }) => {
+    const name = key.slice(key.lastIndexOf('.') + 1);
+    const guess = known.find((candidate) => editDistance(name.toLowerCase(), candidate) <= 2);
+    const hint = guess === undefined ? `known: ${known.join(', ')}` : `did you mean ${guess}?`;
+    return `${source.where(line)}${key} is not a known key; it was ignored (${hint})`;
+  });
+}
+
+/** Levenshtein distance, for typo hints (keys are short). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, n) => n);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 function resolveCachePath(value: string | undefined, baseDir: string | undefined): string | undefined {
