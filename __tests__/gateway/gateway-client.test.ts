@@ -111,6 +111,31 @@ describe('GatewayClient against the embedded gateway', () => {
     expect(() => client.openSession(session.sessionId)).toThrow(/refusing to send credentials/);
   });
 
+  it('a session without ws_url streams on wsUrl + the stream path; a session can be opened twice', async () => {
+    client = new GatewayClient({ baseUrl: gateway.baseUrl, auth: passwordAuth(), channel: { heartbeatMs: 0 } });
+    const bare = 'no-ws-url-session'; // never created: the test gateway adopts it (no ws_url was given for it)
+    const first = client.openSession(bare);
+    await first.connect();
+    await first.close();
+    const session = await client.createSession();
+    for (let n = 0; n < 2; n++) {
+      const channel = client.openSession(session.sessionId);
+      await channel.connect();
+      await channel.close();
+    }
+    expect(gateway.sessionStats(session.sessionId)).toMatchObject({ connections: 2 });
+  });
+
+  it('a config that says localhost (as the README does) gets a ws_url on localhost, which passes the origin check', async () => {
+    const port = new URL(gateway.baseUrl).port;
+    client = new GatewayClient({ baseUrl: `http://localhost:${port}`, auth: passwordAuth(), channel: { heartbeatMs: 0 } });
+    const session = await client.createSession();
+    expect(session.wsUrl).toMatch(new RegExp(`^ws://localhost:${port}/`));
+    const channel = client.openSession(session.sessionId);
+    await channel.connect();
+    await channel.close();
+  });
+
   it('fromConfig builds manager and client from the YAML', async () => {
     const config = parseConfig(`
 gateway:

@@ -81,6 +81,9 @@ export interface ConnectionReport {
   error?: string;
 }
 
+/** How many sessions' `ws_url`s a client remembers. */
+const MAX_SESSION_URLS = 10_000;
+
 /** HTTP calls and WebSocket sessions of one gateway, all through one `AuthManager`. */
 export class GatewayClient<A extends TokenSource = AuthManager> {
   readonly auth: A;
@@ -126,7 +129,11 @@ export class GatewayClient<A extends TokenSource = AuthManager> {
     if (typeof sessionId !== 'string' || sessionId === '') {
       throw new AuthError('the gateway answered createSession without a session_id', { code: 'GATEWAY_PROTOCOL' });
     }
-    if (typeof wsUrl === 'string') this.sessionUrls.set(sessionId, wsUrl);
+    if (typeof wsUrl === 'string') {
+      // Kept for every later openSession(); bounded, oldest first out, for a client that makes sessions for ever.
+      if (this.sessionUrls.size >= MAX_SESSION_URLS) this.sessionUrls.delete(this.sessionUrls.keys().next().value!);
+      this.sessionUrls.set(sessionId, wsUrl);
+    }
     return { ...rest, sessionId, ...(typeof wsUrl === 'string' && { wsUrl }) };
   }
 
@@ -158,14 +165,12 @@ export class GatewayClient<A extends TokenSource = AuthManager> {
    */
   openSession(sessionId: string, options: Omit<SessionChannelOptions, 'url' | 'auth'> = {}): SessionChannel {
     const url = this.streamUrl(sessionId);
-    this.sessionUrls.delete(sessionId); // read once: the map stays as small as the sessions not yet opened
     const channel = new SessionChannel({ ...this.options.channel, ...options, url, auth: this.auth });
     this.channels.add(channel);
     channel.once('close', () => this.channels.delete(channel));
     return channel;
   }
 
-  /** Closes every channel this client opened and removes the interceptors. */
   /** What `JSON.stringify` and `util.inspect` show: the origins and counts, never the manager's secrets or the axios instance. */
   toJSON(): Record<string, unknown> {
     const auth = this.auth as { toJSON?: () => unknown };
@@ -182,6 +187,7 @@ export class GatewayClient<A extends TokenSource = AuthManager> {
     return printed('GatewayClient', this.toJSON());
   }
 
+  /** Closes every channel this client opened and removes the interceptors. */
   async close(): Promise<void> {
     await Promise.all([...this.channels].map((channel) => channel.close()));
     this.detach();
@@ -190,7 +196,7 @@ export class GatewayClient<A extends TokenSource = AuthManager> {
 
   private streamUrl(sessionId: string): string {
     const given = this.sessionUrls.get(sessionId);
-    const url = new URL(given ?? this.url(this.paths.stream, sessionId), this.wsUrl);
+    const url = new URL(given ?? this.path(this.paths.stream, sessionId), this.wsUrl);
     // Credentials go only to the gateway's own WebSocket origin, whatever a session answer says.
     if (url.origin !== this.wsUrl.origin) {
       throw new AuthError(`the session's ws_url points to ${url.origin}, not the gateway's ${this.wsUrl.origin}; refusing to send credentials there`, { code: ErrorCodes.GATEWAY_PROTOCOL });
@@ -199,8 +205,11 @@ export class GatewayClient<A extends TokenSource = AuthManager> {
   }
 
   private url(template: string, sessionId?: string): string {
-    const path = sessionId === undefined ? template : template.replace(':id', encodeURIComponent(sessionId));
-    return new URL(path, this.baseUrl).href;
+    return new URL(this.path(template, sessionId), this.baseUrl).href;
+  }
+
+  private path(template: string, sessionId?: string): string {
+    return sessionId === undefined ? template : template.replace(':id', encodeURIComponent(sessionId));
   }
 }
 

@@ -11,8 +11,8 @@ export interface HttpRoutes {
   sessionMetrics: PathMatcher;
   health: PathMatcher;
   token: PathMatcher;
-  /** Builds the `ws_url` returned for a new session. */
-  streamUrl(sessionId: string): string;
+  /** Builds the `ws_url` returned for a new session, on the host the request named (`localhost` stays `localhost`). */
+  streamUrl(sessionId: string, host: string | undefined): string;
 }
 
 /** RFC 6750 §3: no error code when no credential was presented at all. */
@@ -94,7 +94,7 @@ export function createHttpHandler(state: GatewayState, routes: HttpRoutes): (req
       const session = state.createSession(subject);
       send(response, 'createSession', 201, {
         session_id: session.sessionId,
-        ws_url: routes.streamUrl(session.sessionId),
+        ws_url: routes.streamUrl(session.sessionId, request.headers.host),
         created_at: new Date(session.createdAt).toISOString(),
         params,
       });

@@ -26,7 +26,7 @@ export interface MockTokenEndpoint {
   authority: TokenAuthority;
   stats(): TokenStats;
   /** Is this access token one we issued, and still alive? */
-  check(token: string): 'valid' | 'expired' | 'unknown';
+  check(token: string): 'valid' | 'expired' | 'revoked' | 'unknown';
   expireAccessTokens(): void;
   revokeRefreshTokens(): void;
   failTokenRequests(count: number, status?: number): void;

@@ -78,7 +78,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       sessionMetrics: compilePath(paths.sessionMetrics),
       health: compilePath(paths.health),
       token: compilePath(paths.token),
-      streamUrl: (sessionId) => `${wsUrl}${stream.build(sessionId)}`,
+      // A plain host[:port] from the request keeps the client's own origin (its ws_url origin check compares them).
+      streamUrl: (sessionId, host) => `${host !== undefined && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host) ? `ws://${host}` : wsUrl}${stream.build(sessionId)}`,
     }),
   );
   // Idle keep-alive sockets would otherwise hold close() for the default 5 s.

@@ -15,6 +15,12 @@ export interface TokenAuthorityOptions {
   tokenLatencyMs?: number;
   /** Send `expires_in` (otherwise only the JWT's exp/iat tell the lifetime). Default true. */
   sendExpiresIn?: boolean;
+  /**
+   * Reuse detection, as Auth0, Okta, Keycloak and Hydra do it: a rotated-out
+   * refresh token presented again revokes the whole grant (every access and
+   * refresh token of its chain). Default false.
+   */
+  detectReuse?: boolean;
 }
 
 /** Counts kept by the token endpoint. */
@@ -24,9 +30,21 @@ export interface TokenStats {
   rejected: number;
   /** Most token requests that were being answered at the same moment. */
   maxConcurrentTokenRequests: number;
+  /** Rotated-out refresh tokens presented again (with `detectReuse`). */
+  reuses: number;
+  /** Grants revoked because of a reuse. */
+  revokedGrants: number;
+  /** Requests whose client went away before the answer (nothing granted, nothing rotated). */
+  abandoned: number;
 }
 
-type TokenCheck = 'valid' | 'expired' | 'unknown';
+type TokenCheck = 'valid' | 'expired' | 'revoked' | 'unknown';
+
+/** One grant's chain of tokens: what a reuse revokes. */
+interface Chain {
+  subject: string;
+  revoked: boolean;
+}
 
 /**
  * The token side of the test gateway: issues JWT-shaped (unsigned) access
@@ -35,8 +53,11 @@ type TokenCheck = 'valid' | 'expired' | 'unknown';
 export class TokenAuthority {
   private readonly users: Record<string, string>;
   private readonly clients: Record<string, string>;
-  private readonly accessTokens = new Map<string, { expiresAt: number; subject: string }>();
-  private readonly refreshTokens = new Map<string, string>();
+  private readonly accessTokens = new Map<string, { expiresAt: number; subject: string; chain: Chain }>();
+  private readonly refreshTokens = new Map<string, Chain>();
+  /** Refresh tokens rotated out, and the chain they belonged to. */
+  private readonly rotatedOut = new Map<string, Chain>();
+  private readonly detectReuse: boolean;
   private pendingFailures: { count: number; status: number } = { count: 0, status: 503 };
   private inFlight = 0;
   private readonly latencyTimers = new Set<NodeJS.Timeout>();
@@ -45,6 +66,9 @@ export class TokenAuthority {
     grants: { password: 0, client_credentials: 0, refresh_token: 0 },
     rejected: 0,
     maxConcurrentTokenRequests: 0,
+    reuses: 0,
+    revokedGrants: 0,
+    abandoned: 0,
   };
   accessTokenTtlSeconds: number;
   readonly rotateRefreshTokens: boolean;
@@ -58,6 +82,7 @@ export class TokenAuthority {
     this.rotateRefreshTokens = options.rotateRefreshTokens ?? true;
     this.tokenLatencyMs = options.tokenLatencyMs ?? 0;
     this.sendExpiresIn = options.sendExpiresIn ?? true;
+    this.detectReuse = options.detectReuse ?? false;
   }
 
   stats(): TokenStats {
@@ -68,6 +93,7 @@ export class TokenAuthority {
   check(token: string): TokenCheck {
     const entry = this.accessTokens.get(token);
     if (!entry) return 'unknown';
+    if (entry.chain.revoked) return 'revoked';
     return Date.now() < entry.expiresAt ? 'valid' : 'expired';
   }
 
@@ -105,8 +131,9 @@ export class TokenAuthority {
       this.counts.maxConcurrentTokenRequests = Math.max(this.counts.maxConcurrentTokenRequests, this.inFlight);
       const answer = () => {
         this.inFlight--;
+        // The client is gone (killed mid-request): nothing was delivered, so nothing is granted or rotated.
+        if (response.destroyed || request.socket.destroyed) return void this.counts.abandoned++;
         const { status, json } = this.judge(new URLSearchParams(body), request.headers.authorization);
-        if (response.destroyed) return;
         response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
         response.end(JSON.stringify(json));
       };
@@ -128,7 +155,7 @@ export class TokenAuthority {
   inspect(token: string): { state: 'valid' | 'expired'; subject: string; expiresAt: number } | undefined {
     const entry = this.accessTokens.get(token);
     if (!entry) return undefined;
-    return { state: Date.now() < entry.expiresAt ? 'valid' : 'expired', subject: entry.subject, expiresAt: entry.expiresAt };
+    return { state: !entry.chain.revoked && Date.now() < entry.expiresAt ? 'valid' : 'expired', subject: entry.subject, expiresAt: entry.expiresAt };
   }
 
   /** Cancels answers still waiting out `tokenLatencyMs`, so no timer outlives a test. */
@@ -167,35 +194,52 @@ export class TokenAuthority {
         return oauthError(400, 'invalid_grant', 'wrong username or password');
       }
       this.counts.grants.password++;
-      return { status: 200, json: this.issue(username, true) };
+      return { status: 200, json: this.issue({ subject: username, revoked: false }, true) };
     }
     if (grantType === 'client_credentials') {
       if (this.clients[client.id] === '') return oauthError(401, 'invalid_client', 'a public client cannot use client_credentials');
       this.counts.grants.client_credentials++;
-      return { status: 200, json: this.issue(client.id, false) };
+      return { status: 200, json: this.issue({ subject: client.id, revoked: false }, false) };
     }
     if (grantType === 'refresh_token') {
       const presented = form.get('refresh_token') ?? '';
-      const subject = this.refreshTokens.get(presented);
-      if (subject === undefined) return oauthError(400, 'invalid_grant', 'refresh token unknown, used or revoked');
+      const reused = this.rotatedOut.get(presented);
+      if (reused && this.detectReuse) {
+        this.counts.reuses++;
+        if (!reused.revoked) this.revoke(reused);
+        return oauthError(400, 'invalid_grant', 'refresh token reused: the grant is revoked');
+      }
+      const chain = this.refreshTokens.get(presented);
+      if (chain === undefined || chain.revoked) return oauthError(400, 'invalid_grant', 'refresh token unknown, used or revoked');
       this.counts.grants.refresh_token++;
-      if (this.rotateRefreshTokens) this.refreshTokens.delete(presented);
-      return { status: 200, json: this.issue(subject, this.rotateRefreshTokens) };
+      if (this.rotateRefreshTokens) {
+        this.refreshTokens.delete(presented);
+        this.rotatedOut.set(presented, chain);
+      }
+      return { status: 200, json: this.issue(chain, this.rotateRefreshTokens) };
     }
     return oauthError(400, 'unsupported_grant_type', `grant_type ${grantType ?? '(none)'} is not supported`);
   }
 
-  private issue(subject: string, withRefreshToken: boolean): Record<string, unknown> {
+  /** A reuse: every token of the chain dies (the thief's and the owner's alike). */
+  private revoke(chain: Chain): void {
+    chain.revoked = true;
+    this.counts.revokedGrants++;
+    for (const [token, owner] of this.refreshTokens) if (owner === chain) this.refreshTokens.delete(token);
+  }
+
+  private issue(chain: Chain, withRefreshToken: boolean): Record<string, unknown> {
+    const { subject } = chain;
     const issuedAt = Math.floor(Date.now() / 1000);
     const ttl = this.accessTokenTtlSeconds;
     const claims = { sub: subject, iat: issuedAt, exp: issuedAt + Math.max(1, Math.ceil(ttl)), jti: randomBytes(8).toString('hex') };
     const accessToken = [encode({ alg: 'none', typ: 'JWT' }), encode(claims), 'unsigned'].join('.');
-    this.accessTokens.set(accessToken, { expiresAt: Date.now() + ttl * 1000, subject });
+    this.accessTokens.set(accessToken, { expiresAt: Date.now() + ttl * 1000, subject, chain });
     const json: Record<string, unknown> = { access_token: accessToken, token_type: 'Bearer' };
     if (this.sendExpiresIn) json['expires_in'] = ttl;
     if (withRefreshToken) {
       const refreshToken = `rt_${randomBytes(16).toString('hex')}`;
-      this.refreshTokens.set(refreshToken, subject);
+      this.refreshTokens.set(refreshToken, chain);
       json['refresh_token'] = refreshToken;
     }
     return json;
