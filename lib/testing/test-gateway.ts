@@ -58,7 +58,7 @@ export interface TestGateway {
 
 /**
  * Starts a real HTTP + WebSocket + OAuth2 token server on 127.0.0.1, port 0,
- * serving the gateway protocol of DESIGN.md. Credentials are accepted as
+ * serving the gateway protocol of docs/gateway-protocol.md. Credentials are accepted as
  * `Authorization: Bearer`, the API-key header, and on WebSocket upgrades also
  * as the `access_token` query parameter or the subprotocol pair
  * `access_token, <token>` (or `bearer, <token>`).

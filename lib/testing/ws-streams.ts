@@ -5,7 +5,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Credential, GatewayState } from './gateway-state';
 import { wwwAuthenticate } from './http-routes';
 import { splitUrl, type PathMatcher } from './routes';
-import { CloseCodes, TOKEN_SUBPROTOCOL } from '../ws/protocol';
+import { CloseCodes, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL } from '../ws/protocol';
 
 /** Close codes of the gateway protocol (the client's own constants). */
 export const CLOSE_TOKEN_EXPIRED = CloseCodes.TOKEN_EXPIRED;
@@ -41,7 +41,7 @@ export class StreamServer {
     const { pathname, query } = splitUrl(request.url);
     const sessionId = this.stream.match(pathname);
     if (sessionId === undefined || sessionId === '') return refuse(this.state, socket, 404);
-    const outcome = this.state.authenticate(request.headers, query.get('access_token') ?? protocolToken(request));
+    const outcome = this.state.authenticate(request.headers, query.get(TOKEN_QUERY_PARAMETER) ?? protocolToken(request));
     if (!outcome.ok) return refuse(this.state, socket, 401, { 'WWW-Authenticate': wwwAuthenticate(outcome.refusal) });
     const { credential } = outcome;
     const access = this.state.access(sessionId, credential.subject, this.strictSessions ? undefined : credential.subject);

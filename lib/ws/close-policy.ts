@@ -1,7 +1,8 @@
 /**
  * How a channel reacts to a close frame or a failed upgrade. The defaults
  * follow RFC 6455 and the gateway's 44xx/45xx convention: 4xxx below 4500 are
- * transient, 4500 and up are the server's final word.
+ * transient, save 4401 (refresh the token) and 4403 (forbidden: final), and
+ * 4500 and up are the server's final word.
  */
 import { CloseCodes } from './protocol';
 
@@ -30,7 +31,7 @@ export const RATE_LIMITED_DELAY_MS = 30_000;
 /** Codes that a reconnect would only repeat: the client sent something the server cannot take. */
 const PROTOCOL_FAULTS = new Set([1002, 1003, 1007, 1009, 1010, 1015]);
 
-/** The policy of DESIGN.md; replace it with the `classifyClose` option. */
+/** The default policy (docs/gateway-protocol.md); replace it with the `classifyClose` option. */
 export function defaultClassifyClose(code: number, detail: string | number): CloseDecision {
   if (typeof detail === 'number') return classifyUpgradeStatus(detail);
   if (code === CloseCodes.RATE_LIMITED) return { outcome: 'reconnect', minDelayMs: RATE_LIMITED_DELAY_MS };
