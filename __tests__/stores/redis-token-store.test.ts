@@ -112,6 +112,26 @@ withRedis('RedisTokenStore on a real redis-server', () => {
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(300);
   });
 
+  it('a live holder renews its lock: a flight longer than lockTtlMs is not taken over', async () => {
+    const prefix = `r${randomBytes(3).toString('hex')}:`;
+    const holder = store({ prefix, lockTtlMs: 300 });
+    const other = store({ prefix, lockTtlMs: 300 });
+    const order: string[] = [];
+    const slow = holder.withLock('identity', async () => {
+      order.push('holder in');
+      await new Promise((resolve) => setTimeout(resolve, 500)); // longer than the lock lives unrenewed (300 ms), shorter than a waiter's patience (600 ms)
+      order.push('holder out');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const waiting = other.withLock('identity', async (lock) => {
+      order.push('other in');
+      return lock;
+    });
+    await Promise.all([slow, waiting]);
+    expect(order).toEqual(['holder in', 'holder out', 'other in']);
+    expect(await waiting).toMatchObject({ held: true });
+  });
+
   it('Redis down: every call fails fast with STORE_UNAVAILABLE; after a restart it works again', async () => {
     const down = store({ commandTimeoutMs: 300 });
     await down.save('outage', tokenSet(4));

@@ -221,7 +221,7 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
       current: () => this.tokenSet,
       isGood: (tokenSet) => this.isGood(tokenSet),
       isDead: (refreshToken) => refreshToken === this.deadRefreshToken,
-      markDead: (refreshToken) => void (this.deadRefreshToken = refreshToken),
+      markDead: (refreshToken) => void (flight.epoch === this.epoch && (this.deadRefreshToken = refreshToken)),
       accept: (tokenSet, source, rotated) => this.accept(tokenSet, source, flight, rotated),
     };
   }
