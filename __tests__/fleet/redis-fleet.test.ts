@@ -1,3 +1,6 @@
+import { inspect } from 'node:util';
+import { AuthManager } from '../../lib';
+import { parseConfig } from '../../lib/config';
 import type { TestGateway } from '../../lib/testing';
 import { describeWith } from '../support/requirements';
 import { startRedis, type TestRedis } from '../support/redis-server';
@@ -48,4 +51,45 @@ withRedis('a fleet of processes on one identity, RedisTokenStore (a real redis-s
     // After the restart (and one round to agree on a token set again), one token request per expiry.
     expect(run.perRound.slice(5).map((round) => round.tokenRequests)).toEqual([1, 1]);
   }, 90_000);
+});
+
+withRedis('token_cache: a redis:// URL in the YAML', () => {
+  let redis: TestRedis;
+  let gateway: TestGateway;
+  beforeEach(async () => {
+    redis = await startRedis(binaryPath, { password: 'redis-Secret-771' });
+    gateway = await fleetGateway();
+  });
+  afterEach(async () => {
+    await gateway.close();
+    await redis.close();
+  });
+
+  it('two managers from one config share tokens through Redis (the password from ${VAR}); close() ends the connection; nothing prints the password', async () => {
+    const config = parseConfig(
+      `gateway:
+  auth_type: jwt
+  base_url: "${gateway.baseUrl}"
+  token_cache: "redis://:\${REDIS_PASSWORD}@127.0.0.1:${redis.port}/0"
+  jwt:
+    auth_url: "${gateway.tokenUrl}"
+    username: "user@example.com"
+    password: "password"
+    client_id: "benchmark-client"
+`,
+      { env: { REDIS_PASSWORD: 'redis-Secret-771' } },
+    );
+    const first = AuthManager.fromConfig(config);
+    const second = AuthManager.fromConfig(config);
+    try {
+      const token = await first.getAccessToken();
+      expect(await second.getAccessToken()).toBe(token);
+      expect(second.metrics().storeHits).toBe(1);
+      expect(gateway.authority.stats().tokenRequests).toBe(1);
+      for (const printed of [inspect(first, { depth: Infinity, showHidden: true }), JSON.stringify(first)]) expect(printed).not.toContain('redis-Secret-771');
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
 });

@@ -11,7 +11,7 @@ import { RefreshTimer } from './refresh-timer';
 import { StoreAccess } from './store-access';
 import { TokenEndpoint } from './token-endpoint';
 import { obtainToken, type Flight, type FlightCause, type FlightContext } from './token-flight';
-import { arrivedDue, dueAt, isDue, isUnexpired } from './token-policy';
+import { arrivedDue, isDue, isUnexpired, nextRefreshAt } from './token-policy';
 import { fingerprint, type TokenSet } from './token-set';
 import { INSPECT, printed } from './printable';
 
@@ -38,6 +38,7 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
   private deadRefreshToken: string | undefined;
   private refreshInFlight: Promise<TokenSet> | undefined;
   private unwatch: (() => void) | undefined;
+  private ownedStore: NormalizedOptions['store'] | undefined;
   private closed = false;
   /** Bumped by `clear()`: a flight started before it must not touch the new session. */
   private epoch = 0;
@@ -47,8 +48,7 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     this.config = normalizeOptions(options);
     this.endpoint = this.config.endpoint && new TokenEndpoint(this.config.endpoint);
     this.backoff = new FailureBackoff(this.config.retryDelayMs, this.config.maxRetryDelayMs);
-    const { apiKey } = this.config;
-    this.headers = new HeaderCache((token) => (apiKey ? { [apiKey.header]: token } : { Authorization: `Bearer ${token}` }));
+    this.headers = new HeaderCache(this.config.apiKey?.header);
     this.store = new StoreAccess(this.config.store, this.config.storeKey, this.config.logger, this.recorder, this.config.now);
     if (options.logger) this.config.store.useLogger?.(options.logger);
     // Secrets live in these: keep them out of util.inspect, JSON and enumeration (see toJSON for what is shown).
@@ -60,7 +60,9 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
   static fromConfig(config: AuthConfigInput, overrides?: CommonAuthOptions): AuthManager {
     const options = readConfig(config, overrides);
     if (!options) throw new ConfigError('AuthManager.fromConfig needs the config module (import it from axios-ws-auth)', { code: ErrorCodes.INVALID_OPTIONS });
-    return new AuthManager(options);
+    const manager = new AuthManager(options);
+    if (options.store !== overrides?.store) manager.ownedStore = options.store; // made from token_cache: close() ends it
+    return manager;
   }
 
   /** A valid access token: authenticates lazily, waits for an in-flight refresh, refreshes near expiry. */
@@ -158,12 +160,13 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     await this.store.clear();
   }
 
-  /** Stops the background refresh timer (and store subscriptions). The manager still answers calls. */
+  /** Stops the background refresh timer, store subscriptions, and a store made from the config. The manager still answers calls. */
   close(): void {
     this.closed = true;
     this.timer.stop();
     this.unwatch?.();
     this.unwatch = undefined;
+    void Promise.resolve(this.ownedStore?.close?.()).catch(() => undefined);
   }
 
   /** What `JSON.stringify` and `util.inspect` show: metadata, never a secret. */
@@ -275,9 +278,8 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
 
   private scheduleAutoRefresh(): void {
     if (!this.config.autoRefresh || this.closed || !this.tokenSet) return;
-    const due = dueAt(this.tokenSet, this.config.refreshLeewayMs);
-    if (due === undefined && !this.backoff.until) return;
-    const at = Math.max(due ?? 0, this.backoff.until ?? 0);
+    const at = nextRefreshAt(this.tokenSet, this.config.refreshLeewayMs, this.backoff.until);
+    if (at === undefined) return;
     // Fires past any wait (it is scheduled there), so it ignores the gate: a timer a millisecond early must not end autoRefresh.
     this.timer.schedule(at - this.config.now(), () => void this.startFlight('due', { ignoreBackoff: true }).catch(() => undefined));
   }

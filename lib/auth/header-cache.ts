@@ -7,7 +7,12 @@ export class HeaderCache {
   private current: { token: string; headers: Readonly<Record<string, string>> } | undefined;
   private settled: { headers: Readonly<Record<string, string>>; promise: Promise<Readonly<Record<string, string>>> } | undefined;
 
-  constructor(private readonly build: (token: string) => Record<string, string>) {}
+  /** `apiKeyHeader`: the token goes in that header as is; else as `Authorization: Bearer …`. */
+  constructor(private readonly apiKeyHeader: string | undefined) {}
+
+  private build(token: string): Record<string, string> {
+    return this.apiKeyHeader ? { [this.apiKeyHeader]: token } : { Authorization: `Bearer ${token}` };
+  }
 
   headersFor(token: string): Readonly<Record<string, string>> {
     if (this.current?.token !== token) this.current = { token, headers: Object.freeze(this.build(token)) };

@@ -36,3 +36,10 @@ export function arrivedDue(tokenSet: TokenSet, now: number, refreshLeewayMs: num
   const lifetime = tokenSet.expiresAt === undefined ? Infinity : tokenSet.expiresAt - tokenSet.receivedAt;
   return isDue(tokenSet, now, refreshLeewayMs) || lifetime <= Math.max(roundTripMs, MIN_LIFETIME_MS);
 }
+
+/** When the background refresh should fire: at the due time, or after a wait (backoff), whichever is later. */
+export function nextRefreshAt(tokenSet: TokenSet, refreshLeewayMs: number | undefined, waitUntil: number | undefined): number | undefined {
+  const due = dueAt(tokenSet, refreshLeewayMs);
+  if (due === undefined && !waitUntil) return undefined;
+  return Math.max(due ?? 0, waitUntil ?? 0);
+}

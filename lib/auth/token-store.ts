@@ -23,6 +23,8 @@ export interface TokenStore {
   watch?(key: string, listener: (tokenSet: TokenSet | undefined) => void): () => void;
   /** Optional: where the store's own warnings (a corrupt file…) go; the manager hands over its `logger`. */
   useLogger?(logger: { warn(message: string): void }): void;
+  /** Optional: frees connections. A manager calls it only for a store it made itself (from a config's `token_cache`). */
+  close?(): void | Promise<void>;
 }
 
 /** What a store tells the function it runs under its lock. */

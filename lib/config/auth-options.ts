@@ -1,12 +1,15 @@
 import { installConfigReader, type AuthConfigInput } from '../auth/config-reader';
 import type { AuthManagerOptions, CommonAuthOptions } from '../auth/options';
+import type { TokenStore } from '../auth/token-store';
 import { FileTokenStore } from '../stores/file-token-store';
+import { RedisUrlStore } from '../stores/redis-url-store';
 import { ConfigError } from '../errors';
 import type { GatewayConfig, GatewaySection } from './types';
 
 /**
  * `AuthManager` options from what `loadConfig()`/`parseConfig()` return, or
- * from its `gateway` section. `token_cache` becomes a `FileTokenStore` unless
+ * from its `gateway` section. `token_cache` becomes a `FileTokenStore` (or,
+ * for a `redis://` URL, a Redis store) unless
  * `overrides.store` is given; other `overrides` (logger, timeouts…) are added.
  */
 export function authOptionsFromConfig(config: GatewayConfig | GatewaySection, overrides: CommonAuthOptions = {}): AuthManagerOptions {
@@ -14,11 +17,17 @@ export function authOptionsFromConfig(config: GatewayConfig | GatewaySection, ov
   if (gateway.authType === 'internal') {
     return { ...overrides, grant: 'api_key', apiKey: gateway.apiKey, ...(gateway.apiKeyHeader !== undefined && { header: gateway.apiKeyHeader }) };
   }
-  const store = overrides.store ?? (gateway.tokenCache === undefined ? undefined : new FileTokenStore(gateway.tokenCache));
+  const store = overrides.store ?? tokenCacheStore(gateway.tokenCache);
   const { jwt } = gateway;
   const common = { ...overrides, ...(store && { store }), tokenUrl: jwt.authUrl, clientId: jwt.clientId, ...(jwt.scope !== undefined && { scope: jwt.scope }) };
   if (jwt.grantType === 'client_credentials') return { ...common, grant: 'client_credentials', clientSecret: jwt.clientSecret };
   return { ...common, grant: 'password', username: jwt.username, password: jwt.password, ...(jwt.clientSecret !== undefined && { clientSecret: jwt.clientSecret }) };
+}
+
+/** `token_cache` as a store: a `redis://` URL is a RedisTokenStore (ioredis loaded on first use), anything else a file. */
+function tokenCacheStore(tokenCache: string | undefined): TokenStore | undefined {
+  if (tokenCache === undefined) return undefined;
+  return /^rediss?:\/\//i.test(tokenCache) ? new RedisUrlStore(tokenCache) : new FileTokenStore(tokenCache);
 }
 
 /** The `gateway` section of what `loadConfig()` returns, or the section itself; a `ConfigError` for anything else. */

@@ -36,7 +36,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Gat
   const common = {
     ...optional('baseUrl', reader.url(gateway, 'base_url', ['http:', 'https:'])),
     ...optional('wsUrl', reader.url(gateway, 'ws_url', ['ws:', 'wss:'])),
-    ...optional('tokenCache', resolveCachePath(reader.string(gateway, 'token_cache'), options.baseDir)),
+    ...optional('tokenCache', readTokenCache(reader, gateway, options.baseDir)),
   };
 
   let section: GatewaySection;
@@ -146,6 +146,13 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length]!;
+}
+
+/** `token_cache`: a `redis://` / `rediss://` URL as given (checked, never quoted: it may hold the password), else a file path. */
+function readTokenCache(reader: Reader, gateway: Section, baseDir: string | undefined): string | undefined {
+  const value = reader.string(gateway, 'token_cache');
+  if (value !== undefined && /^rediss?:/i.test(value)) return reader.url(gateway, 'token_cache', ['redis:', 'rediss:']);
+  return resolveCachePath(value, baseDir);
 }
 
 function resolveCachePath(value: string | undefined, baseDir: string | undefined): string | undefined {

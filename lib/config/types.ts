@@ -34,7 +34,7 @@ interface GatewaySectionBase {
   baseUrl?: string;
   /** `ws_url`: the gateway's WebSocket origin. */
   wsUrl?: string;
-  /** `token_cache`: an absolute file path for a `FileTokenStore`. */
+  /** `token_cache`: an absolute file path for a `FileTokenStore`, or a `redis://` / `rediss://` URL for a Redis store. */
   tokenCache?: string;
 }
 
