@@ -32,8 +32,9 @@ const { storm } = await import('./scenarios/storm.mjs');
 const { rolling } = await import('./scenarios/rolling.mjs');
 const { websocket } = await import('./scenarios/websocket.mjs');
 const { memory } = await import('./scenarios/memory.mjs');
+const { fleet } = await import('./scenarios/fleet.mjs');
 
-const SCENARIOS = ['overhead', 'storm', 'rolling', 'websocket', 'memory'];
+const SCENARIOS = ['overhead', 'storm', 'rolling', 'websocket', 'memory', 'fleet'];
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, help: { type: 'boolean', default: false } },
 });
@@ -56,6 +57,7 @@ const settings = args.quick
       rolling: { ttlSeconds: 1, durationMs: 3_000, concurrency: 16 },
       websocket: { channels: 200, limitMs: 30_000 },
       memory: { requests: 20_000, peerRequests: 10_000, loopbackRequests: 2_000, concurrency: 32 },
+      fleet: { processes: 4, ttlSeconds: 1, durationMs: 3_000, concurrency: 16, hotPathRounds: 4, hotPathRequests: 1_000 },
     }
   : {
       overhead: { rounds: 15, requests: 1_000, concurrency: 16, inProcessRounds: 5, inProcessRequests: 5_000 },
@@ -63,6 +65,7 @@ const settings = args.quick
       rolling: { ttlSeconds: 1, durationMs: 6_000, concurrency: 16 },
       websocket: { channels: 1_000, limitMs: 60_000 },
       memory: { requests: 100_000, peerRequests: 50_000, loopbackRequests: 10_000, concurrency: 32 },
+      fleet: { processes: 4, ttlSeconds: 1, durationMs: 6_000, concurrency: 16, hotPathRounds: 10, hotPathRequests: 2_000 },
     };
 
 const RUN_LIMIT_MS = 10 * 60_000;
@@ -94,6 +97,7 @@ const runners = {
   rolling: () => rolling(server, contenders, settings.rolling),
   websocket: () => websocket(server, settings.websocket),
   memory: () => memory(server, contenders, settings.memory),
+  fleet: () => fleet(settings.fleet),
 };
 
 let exitCode = 0;

@@ -90,6 +90,19 @@ function memoryTable({ settings, rows }) {
   return `### (e) Memory — heap after full GC, before/after the requests, interceptors attached throughout (concurrency ${settings.concurrency}; in-process = axios adapter answering 200 without I/O)\n\n${table(headers, body)}`;
 }
 
+function fleetTable({ settings, rows, hotPath }) {
+  const headers = ['contender', 'requests', 'token requests', 'per expiry', 'reuses', 'revoked grants', 'failed'];
+  const body = rows.map((row) => (row.unavailable || row.error ? skippedCells(row, headers.length) : [label(row), row.requests, row.tokenRequests, row.perExpiry, row.reuses, row.revokedGrants, row.failed]));
+  const hot = hotPath?.unavailable
+    ? `Hot path with RedisTokenStore: ${hotPath.unavailable}.`
+    : `Hot path: req/s with a RedisTokenStore attached ÷ with the memory store = ${hotPath?.ratio} (median of ${hotPath?.rounds} paired rounds, ${hotPath?.minRatio}–${hotPath?.maxRatio}); Redis commands during those rounds: ${hotPath?.redisCommandsDuringRounds}.`;
+  return `### (f) Fleet — ${settings.processes} processes on one identity, ${settings.durationMs / 1000} s of load at concurrency ${settings.concurrency} each, tokens of ${settings.ttlSeconds} s, rotating refresh tokens, reuse detection at the server
+
+${table(headers, body)}
+
+${hot}`;
+}
+
 const ours = (scenario, predicate = () => true) => scenario?.rows.find((row) => row.contender === 'axios-ws-auth' && !row.unavailable && !row.error && predicate(row));
 
 /** DESIGN.md §4, checked against the figures of this run. */
@@ -113,13 +126,20 @@ export function targets(results) {
   for (const row of results.memory?.rows.filter((r) => r.contender === 'axios-ws-auth' && !r.unavailable && !r.error) ?? []) {
     add(`memory (${row.transport}): heap growth after ${row.requests} requests`, '≈ 0 (< 1 MB), 0 failed', `${row.growthMb} MB, ${row.failed}`, row.growthMb < 1 && row.failed === 0);
   }
+  const fleetRows = results.fleet?.rows ?? [];
+  for (const id of ['file', 'redis']) {
+    const row = fleetRows.find((r) => r.contender === id && !r.unavailable && !r.error);
+    if (row) add(`fleet (${id}): token requests per expiry, revoked, failed`, '≈ 1, 0, 0', `${row.perExpiry}, ${row.revokedGrants}, ${row.failed}`, row.perExpiry <= 1.5 && row.revokedGrants === 0 && row.failed === 0);
+  }
+  const hot = results.fleet?.hotPath;
+  if (hot && !hot.unavailable) add('fleet: hot path with RedisTokenStore ÷ memory store; Redis commands', '≥ 0.97, 0', `${hot.ratio}, ${hot.redisCommandsDuringRounds}`, hot.ratio >= 0.97 && hot.redisCommandsDuringRounds === 0);
   return checks;
 }
 
 const round1 = (value) => Math.round(value * 10) / 10;
 
 export function renderMarkdown(results) {
-  const renderers = { overhead: overheadTable, storm: stormTable, rolling: rollingTable, websocket: websocketTable, memory: memoryTable };
+  const renderers = { overhead: overheadTable, storm: stormTable, rolling: rollingTable, websocket: websocketTable, memory: memoryTable, fleet: fleetTable };
   const sections = [];
   for (const [name, render] of Object.entries(renderers)) {
     const scenario = results[name];
@@ -128,7 +148,7 @@ export function renderMarkdown(results) {
   }
   const checks = targets(results);
   if (checks.length) {
-    sections.push(`### DESIGN.md §4 targets (axios-ws-auth)\n\n${table(['figure', 'target', 'measured', 'met'], checks.map((c) => [c.figure, c.target, c.measured, c.met ? 'yes' : '**no**']))}`);
+    sections.push(`### Targets (axios-ws-auth)\n\n${table(['figure', 'target', 'measured', 'met'], checks.map((c) => [c.figure, c.target, c.measured, c.met ? 'yes' : '**no**']))}`);
   }
   return sections.join('\n\n');
 }

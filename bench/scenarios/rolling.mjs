@@ -5,7 +5,7 @@
 //
 // The ideal number of token requests is duration ÷ (lifetime − leeway), with
 // the contender's own effective leeway: axios-ws-auth's from
-// AuthManager.leewayFor(), 0 for the purely reactive ones (they refresh on the
+// documented default (min(30 s, lifetime / 10)), 0 for the purely reactive ones (they refresh on the
 // 401), and axios-jwt's fixed 10 s `tokenExpireFudge`, which is longer than
 // the lifetime (so it refreshes before every request: no finite ideal).
 import { percentile, round, runDuration } from '../lib/load.mjs';
@@ -16,7 +16,7 @@ const AXIOS_JWT_FUDGE_MS = 10_000;
 function idealFor(definition, contender, lifetimeMs, durationMs) {
   let leewayMs = 0;
   if (definition.id === 'axios-jwt') leewayMs = AXIOS_JWT_FUDGE_MS;
-  if (contender.auth) leewayMs = contender.auth.leewayFor({ receivedAt: 0, expiresAt: lifetimeMs });
+  if (contender.auth) leewayMs = Math.min(30_000, lifetimeMs / 10); // the documented default leeway (README: min(30 s, lifetime / 10))
   if (leewayMs >= lifetimeMs) return { leewayMs, ideal: undefined };
   return { leewayMs, ideal: round(durationMs / (lifetimeMs - leewayMs), 1) };
 }
