@@ -56,3 +56,22 @@ function classifyUpgradeStatus(status: number): CloseDecision {
 export function normalizeDecision(decision: CloseDecision): { outcome: CloseOutcome; minDelayMs: number } {
   return typeof decision === 'string' ? { outcome: decision, minDelayMs: 0 } : { outcome: decision.outcome, minDelayMs: decision.minDelayMs };
 }
+
+/**
+ * What the policy says of one drop, and the cause to name in events and
+ * errors (`close 1006 (connect ECONNREFUSED …)`: the socket's own error says
+ * why a drop had no close frame). A policy that throws ends the channel: the
+ * error is returned as `policyError`.
+ */
+export function classifyDrop(
+  drop: { code: number; reason: string; httpStatus: number | undefined; error: Error | undefined },
+  classify: ClassifyClose,
+): { outcome: CloseOutcome; minDelayMs: number; cause: string } | { policyError: unknown; cause: string } {
+  const { code, reason, httpStatus, error } = drop;
+  const cause = httpStatus !== undefined ? `http ${httpStatus}` : error ? `close ${code} (${error.message})` : `close ${code}`;
+  try {
+    return { ...normalizeDecision(classify(code, httpStatus ?? reason)), cause };
+  } catch (policyError) {
+    return { policyError, cause };
+  }
+}

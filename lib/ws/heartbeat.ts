@@ -1,3 +1,5 @@
+import { systemTimers, unref, type TimerHandle, type Timers } from './timers';
+
 /** The part of a ws socket the heartbeat needs. */
 export interface PingableSocket {
   ping(): void;
@@ -13,8 +15,8 @@ export interface PingableSocket {
  * laptop) still sees how long the peer has really been silent.
  */
 export class Heartbeat {
-  private timer: NodeJS.Timeout | undefined;
-  private recheck: NodeJS.Immediate | undefined;
+  private timer: TimerHandle | undefined;
+  private recheck: TimerHandle | undefined;
   private lastHeardAt = 0;
   private readonly heard = () => {
     this.lastHeardAt = this.now();
@@ -25,6 +27,7 @@ export class Heartbeat {
     private readonly intervalMs: number,
     private readonly onTimeout: () => void,
     private readonly now: () => number = Date.now,
+    private readonly timers: Timers = systemTimers,
   ) {}
 
   start(): void {
@@ -32,13 +35,12 @@ export class Heartbeat {
     this.lastHeardAt = this.now();
     this.socket.on('pong', this.heard);
     this.socket.on('message', this.heard);
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.timer = unref(this.timers.setInterval(() => this.tick(), this.intervalMs));
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    if (this.recheck) clearImmediate(this.recheck);
+    this.timers.clearInterval(this.timer);
+    this.timers.clearTimeout(this.recheck);
     this.timer = undefined;
     this.recheck = undefined;
     this.socket.off('pong', this.heard);
@@ -51,8 +53,8 @@ export class Heartbeat {
       return;
     }
     // Timers run before I/O in the loop: after a stall a pong may sit unread.
-    // Look again once pending I/O has been processed before condemning the peer.
-    this.recheck ??= setImmediate(() => {
+    // Look again on the next turn, once pending I/O has been processed, before condemning the peer.
+    this.recheck ??= this.timers.setTimeout(() => {
       this.recheck = undefined;
       if (!this.timer) return;
       if (this.overdue()) {
@@ -62,7 +64,7 @@ export class Heartbeat {
       } else {
         this.socket.ping();
       }
-    });
+    }, 0);
   }
 
   private overdue(): boolean {

@@ -75,3 +75,37 @@ export class MessageStream<T> implements AsyncIterableIterator<T> {
     return this;
   }
 }
+
+/** Every live iterator of a channel: each incoming message goes to all; the channel's end ends them all. */
+export class Inbox<T> {
+  private readonly streams = new Set<MessageStream<T>>();
+  private ended: { error: Error | undefined } | undefined;
+
+  constructor(
+    private readonly limit: number,
+    private readonly maxBytes: number,
+    private readonly sizeOf: (message: T) => number,
+  ) {}
+
+  /** A new iterator; after the end, one that ends at once (with the end's error). */
+  iterator(): MessageStream<T> {
+    const stream = new MessageStream<T>(this.limit, (done) => this.streams.delete(done), this.maxBytes, this.sizeOf);
+    if (this.ended) stream.end(this.ended.error);
+    else this.streams.add(stream);
+    return stream;
+  }
+
+  push(message: T): void {
+    for (const stream of this.streams) stream.push(message);
+  }
+
+  end(error: Error | undefined): void {
+    this.ended = { error };
+    for (const stream of [...this.streams]) stream.end(error);
+  }
+}
+
+/** A received message's size for the byte bound: a string's UTF-8 length, a buffer's bytes. */
+export function messageBytes(message: string | Uint8Array): number {
+  return typeof message === 'string' ? Buffer.byteLength(message) : message.byteLength;
+}

@@ -3,6 +3,7 @@ import { invalidOption, type AuthError, type ConfigError } from '../errors';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff';
 import { defaultClassifyClose, type ClassifyClose } from './close-policy';
 import { isTokenSource, type TokenSource } from '../auth/token-source';
+import { systemTimers, type Timers } from './timers';
 import type { TokenTransport } from './token-transport';
 
 /**
@@ -67,6 +68,8 @@ export interface SessionChannelOptions {
   random?: () => number;
   /** Clock in epoch ms for the queue TTL and the heartbeat deadline. Default `Date.now`. */
   now?: () => number;
+  /** Timer functions for reconnects, heartbeats and timeouts (inject fake ones in tests). Default the runtime's. */
+  timers?: Timers;
   /** Client socket constructor. Default: `ws`. */
   WebSocket?: WebSocketConstructor;
   /** Further ws client options (TLS, agent…). */
@@ -155,6 +158,7 @@ export function resolveChannelOptions(options: SessionChannelOptions): ResolvedC
     closeTimeoutMs: count(options, 'closeTimeoutMs', 2_000),
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
+    timers: options.timers ?? systemTimers,
     WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
     wsOptions: options.wsOptions ?? {},
   };

@@ -1,22 +1,17 @@
 import { EventEmitter } from 'eventemitter3';
-import type WebSocket from 'ws';
 import { INSPECT, printed } from '../auth/printable';
 import { AuthError, ChannelClosedError, safeCause } from '../errors';
-import { fullJitterDelay } from './backoff';
 import { assertTransition, isEnding } from './channel-state';
-import { normalizeDecision } from './close-policy';
-import { closeGracefully, dial, noop, release } from './dial';
-import { decode, encode, type Frame } from './frames';
-import { Heartbeat } from './heartbeat';
-import { MessageStream } from './message-stream';
+import { classifyDrop } from './close-policy';
+import { Connection, type Drop } from './connection';
+import { closeGracefully } from './dial';
+import { FirstConnect } from './first-connect';
+import { Inbox, messageBytes } from './message-stream';
+import { Outbox } from './outbox';
 import { resolveChannelOptions, type ChannelCloseEvent, type ChannelState, type IncomingMessage, type OutgoingMessage, type ResolvedChannelOptions, type SessionChannelEvents, type SessionChannelOptions } from './options';
-import { SendQueue, type QueuedSend } from './send-queue';
+import { Reauthentication } from './reauth';
+import { ReconnectScheduler } from './reconnect-scheduler';
 import { credentialsFor } from './token-transport';
-
-/** A received message's size for the iterator's byte bound. */
-function byteSize(message: IncomingMessage): number {
-  return typeof message === 'string' ? Buffer.byteLength(message) : message.byteLength;
-}
 
 interface Ending {
   code: number;
@@ -29,51 +24,38 @@ interface Ending {
 /**
  * A WebSocket session that authenticates every (re)connect with a fresh token
  * from a shared `AuthManager`, reconnects by a close policy, queues sends while
- * down, and ends exactly once with a `close` event.
+ * down, and ends exactly once with a `close` event. The channel holds the state
+ * machine and the close-policy switch; each socket is a `Connection`, the
+ * attempts and their timer a `ReconnectScheduler`, the token decisions a
+ * `Reauthentication`.
  */
 export class SessionChannel extends EventEmitter<SessionChannelEvents> implements AsyncIterable<IncomingMessage> {
   private readonly options: ResolvedChannelOptions;
-  private readonly queue: SendQueue<Frame>;
-  private readonly streams = new Set<MessageStream<IncomingMessage>>();
+  private readonly outbox: Outbox;
+  private readonly inbox: Inbox<IncomingMessage>;
+  private readonly scheduler: ReconnectScheduler;
+  private readonly reauth: Reauthentication;
   private currentState: ChannelState = 'idle';
-  private socket: WebSocket | undefined;
-  private heartbeat: Heartbeat | undefined;
-  /** Bumped on each connection attempt and at the end: callbacks of older ones are ignored. */
-  private generation = 0;
-  private attempt = 0;
-  /** The current connection stayed up `stableAfterMs`. */
-  private stable = false;
-  private tokenUsed: string | undefined;
-  /** We reported a rejection; the next token fetched is the "fresh" one. */
-  private refreshRequested = false;
-  /** The token in use came right after a refresh we asked for: refused at the upgrade → give up; after it → pace. */
-  private tokenAfterRefresh = false;
-  private heartbeatTimedOut = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private stableTimer: NodeJS.Timeout | undefined;
-  private firstOpen: { promise: Promise<void>; resolve(): void; reject(error: Error): void } | undefined;
+  private connection: Connection | undefined;
+  private readonly firstConnect: FirstConnect;
   private closing: Promise<void> | undefined;
   private terminalError: AuthError | undefined;
   /** Backing off because no token could be had: a new token from the manager ends the wait. */
   private waitingForToken = false;
-  private hasOpened = false;
-  /** Ends a first connect() that takes longer than `connectTimeoutMs`. */
-  private connectTimer: NodeJS.Timeout | undefined;
-  /** Why the last attempt failed, for the connect timeout's message. */
-  private lastCause: string | undefined;
   private readonly onToken = () => {
-    if (this.waitingForToken && this.retryTimer) {
-      clearTimeout(this.retryTimer);
-      this.retryTimer = undefined;
-      return void this.openSocket();
-    }
+    if (this.waitingForToken && this.scheduler.hurry()) return;
     void this.renewOnOpenSocket();
   };
 
   constructor(options: SessionChannelOptions) {
     super();
     this.options = resolveChannelOptions(options);
-    this.queue = new SendQueue<Frame>({ limit: this.options.maxQueuedMessages, ttlMs: this.options.queuedMessageTtlMs, now: this.options.now });
+    const { maxQueuedMessages, queuedMessageTtlMs, now, reconnect, random, timers, auth } = this.options;
+    this.outbox = new Outbox({ limit: maxQueuedMessages, ttlMs: queuedMessageTtlMs, now }, { connection: () => this.connection, ending: () => isEnding(this.currentState), closedError: () => this.closedError() });
+    this.scheduler = new ReconnectScheduler(reconnect, random, timers);
+    this.reauth = new Reauthentication(auth);
+    this.firstConnect = new FirstConnect(this.options.connectTimeoutMs, timers);
+    this.inbox = new Inbox<IncomingMessage>(this.options.maxBufferedMessages, this.options.maxBufferedBytes, messageBytes);
   }
 
   /** Where the state machine stands. */
@@ -83,23 +65,19 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
 
   /** Messages waiting for a connection. */
   get queuedMessages(): number {
-    return this.queue.size;
+    return this.outbox.size;
   }
 
   /** Starts connecting; resolves on the first open, rejects if the channel ends before it. */
   connect(): Promise<void> {
     if (isEnding(this.currentState)) return Promise.reject(this.closedError());
-    if (!this.firstOpen) {
-      let settle!: { resolve(): void; reject(error: Error): void };
-      const promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-      this.firstOpen = { promise, ...settle };
-    }
+    const opened = this.firstConnect.promise();
     if (this.currentState === 'idle') {
       this.options.auth.on('token', this.onToken);
-      this.startConnectTimer();
+      this.firstConnect.start((error) => this.finish({ code: 1006, reason: 'connect timeout', initiator: 'failure', error }));
       void this.openSocket();
     }
-    return this.firstOpen.promise;
+    return opened;
   }
 
   /**
@@ -110,15 +88,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
    */
   send(data: OutgoingMessage): Promise<void> {
     if (isEnding(this.currentState)) return Promise.reject(this.closedError());
-    let frame: Frame;
-    try {
-      frame = encode(data);
-    } catch (error) {
-      return Promise.reject(new AuthError(`message is not JSON-serialisable: ${safeCause(error).message}`, { code: 'INVALID_MESSAGE', cause: safeCause(error) }));
-    }
-    const sent = this.queue.push(frame);
-    if (this.currentState === 'open') this.flush();
-    return sent;
+    return this.outbox.send(data, this.currentState === 'open');
   }
 
   /** Ends the channel: closes the socket (waiting up to `closeTimeoutMs`), rejects queued sends, frees every timer and listener. */
@@ -131,7 +101,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   /** What `JSON.stringify` and `util.inspect` show: where and how it stands, never a token or the manager. */
   toJSON(): Record<string, unknown> {
     const url = new URL(this.options.url);
-    return { url: `${url.origin}${url.pathname}`, state: this.currentState, attempt: this.attempt, queuedMessages: this.queue.size, tokenTransport: this.options.tokenTransport };
+    return { url: `${url.origin}${url.pathname}`, state: this.currentState, attempt: this.scheduler.attempt, queuedMessages: this.outbox.size, tokenTransport: this.options.tokenTransport };
   }
 
   [INSPECT](): string {
@@ -140,28 +110,14 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
 
   /** Incoming messages until the channel ends (then the iteration ends, or throws the channel's error). */
   [Symbol.asyncIterator](): AsyncIterableIterator<IncomingMessage> {
-    const { maxBufferedMessages, maxBufferedBytes } = this.options;
-    const stream = new MessageStream<IncomingMessage>(maxBufferedMessages, (done) => this.streams.delete(done), maxBufferedBytes, byteSize);
-    if (this.currentState === 'closed') stream.end(this.terminalError);
-    else this.streams.add(stream);
-    return stream;
-  }
-
-  private startConnectTimer(): void {
-    const { connectTimeoutMs } = this.options;
-    if (!Number.isFinite(connectTimeoutMs)) return;
-    this.connectTimer = setTimeout(() => {
-      this.connectTimer = undefined;
-      const last = this.lastCause ?? 'the first attempt had not completed';
-      const error = new ChannelClosedError(`no connection within ${connectTimeoutMs} ms (last: ${last})`, { code: 'CONNECT_TIMEOUT', retryable: true });
-      this.finish({ code: 1006, reason: 'connect timeout', initiator: 'failure', error });
-    }, connectTimeoutMs);
+    return this.inbox.iterator();
   }
 
   private async openSocket(): Promise<void> {
     // A listener of 'reconnecting' or 'stateChange' may have closed the channel just now.
     if (isEnding(this.currentState)) return;
-    const generation = ++this.generation;
+    this.scheduler.cancel(); // an older attempt still fetching its token is superseded
+    const ticket = this.scheduler.ticket();
     this.waitingForToken = false;
     this.setState('connecting');
     const { auth, tokenTransport, url, protocols } = this.options;
@@ -169,75 +125,55 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
     try {
       credentials = await credentialsFor(auth, tokenTransport, url, protocols);
     } catch (error) {
-      if (generation === this.generation) this.onTokenFailure(error);
+      if (ticket.live) this.onTokenFailure(error);
       return;
     }
-    if (generation !== this.generation) return;
-    this.tokenUsed = credentials.tokenUsed;
-    this.tokenAfterRefresh = this.refreshRequested;
-    this.refreshRequested = false;
-    this.heartbeatTimedOut = false;
-    const current = () => generation === this.generation;
-    let socket: WebSocket;
+    if (!ticket.live) return;
+    this.reauth.dialing(credentials.tokenUsed);
     try {
-      socket = dial(this.options, credentials, {
-        open: () => current() && this.onOpen(socket),
-        message: (data, isBinary) => current() && this.onMessage(decode(data, isBinary)),
-        close: (code, reason, httpStatus, error) => current() && this.onDrop(code, reason, httpStatus, error),
+      this.connection = new Connection(this.options, credentials, {
+        open: () => this.onOpen(),
+        message: (message) => this.onMessage(message),
+        stable: () => this.onStable(),
+        drop: (drop) => this.onDrop(drop),
       });
     } catch (error) {
-      // ws refuses some options synchronously (a duplicated subprotocol, a bad URL): no retry can help.
       const failure = new ChannelClosedError(`could not open the socket: ${safeCause(error).message}`, { cause: error });
-      return this.finish({ code: 1006, reason: 'dial failed', initiator: 'failure', error: failure });
+      this.finish({ code: 1006, reason: 'dial failed', initiator: 'failure', error: failure });
     }
-    this.socket = socket;
   }
 
-  private onOpen(socket: WebSocket): void {
-    this.stable = false;
-    this.heartbeat = new Heartbeat(socket, this.options.heartbeatMs, () => (this.heartbeatTimedOut = true), this.options.now);
-    this.heartbeat.start();
-    this.stableTimer = setTimeout(() => {
-      this.stableTimer = undefined;
-      this.stable = true;
-      this.attempt = 0;
-      // The server kept this token's connection: a later refusal of it is an expiry, not a verdict.
-      if (this.tokenUsed !== undefined) this.options.auth.tokenAccepted?.(this.tokenUsed);
-    }, this.options.reconnect.stableAfterMs);
-    this.stableTimer.unref();
-    if (this.connectTimer) clearTimeout(this.connectTimer);
-    this.connectTimer = undefined;
+  private onOpen(): void {
+    this.firstConnect.stop();
     this.setState('open');
     if (this.currentState !== 'open') return; // a stateChange listener closed the channel
-    this.flush();
+    this.outbox.flush();
     this.emit('open');
-    this.hasOpened = true;
-    this.firstOpen?.resolve();
+    this.firstConnect.open();
+  }
+
+  private onStable(): void {
+    this.scheduler.stable();
+    this.reauth.accepted();
   }
 
   private onMessage(message: IncomingMessage): void {
     this.emit('message', message);
-    for (const stream of this.streams) stream.push(message);
+    this.inbox.push(message);
   }
 
-  private onDrop(code: number, reason: string, httpStatus: number | undefined, socketError?: Error): void {
-    const openedWithToken = this.currentState === 'open';
-    // Stability belongs to the connection that just ended; an upgrade that failed was never stable.
-    const wasStable = this.stable;
-    this.stable = false;
-    this.releaseSocket();
-    if (this.heartbeatTimedOut) return this.scheduleReconnect('heartbeat timeout');
-    // 'close 1006 (connect ECONNREFUSED …)': the socket's own error says why a drop had no close frame.
-    const cause = httpStatus !== undefined ? `http ${httpStatus}` : socketError ? `close ${code} (${safeCause(socketError).message})` : `close ${code}`;
-    let decision;
-    try {
-      decision = normalizeDecision(this.options.classifyClose(code, httpStatus ?? reason));
-    } catch (error) {
-      const failure = new ChannelClosedError(`classifyClose threw on ${cause}`, { cause: safeCause(error) });
+  /** The close policy's switch: every drop (or refused upgrade) is classified once. */
+  private onDrop(drop: Drop): void {
+    this.connection = undefined;
+    if (drop.heartbeatTimedOut) return this.scheduleReconnect('heartbeat timeout');
+    const { code, reason } = drop;
+    const decision = classifyDrop(drop, this.options.classifyClose);
+    const { cause } = decision;
+    if ('policyError' in decision) {
+      const failure = new ChannelClosedError(`classifyClose threw on ${cause}`, { cause: safeCause(decision.policyError) });
       return this.finish({ code, reason, initiator: 'failure', error: failure });
     }
-    const { outcome, minDelayMs } = decision;
-    switch (outcome) {
+    switch (decision.outcome) {
       case 'done':
         return this.finish({ code, reason, initiator: 'server' });
       case 'fatal': {
@@ -245,58 +181,39 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
         return this.finish({ code, reason, initiator: 'failure', error });
       }
       case 'refresh':
-        return void this.refreshAndReconnect(cause, openedWithToken, wasStable);
+        return void this.refreshAndReconnect(cause, drop);
       case 'reconnect':
-        return this.scheduleReconnect(cause, minDelayMs);
+        return this.scheduleReconnect(cause, decision.minDelayMs);
     }
   }
 
   /**
-   * One shared refresh, then reconnect at once. A fresh token refused at the
-   * upgrade ends the channel (`authFailed`): the credentials are bad, retrying
-   * would loop. Only the first refusal since the last stable connection
-   * reconnects at once; every further one waits its backoff delay, even when
-   * another channel replaced the token meanwhile, so a server that closes
-   * every new connection with 4401 gets no storm (`maxAttempts` bounds it).
+   * One shared refresh, then reconnect. A fresh token refused at the upgrade
+   * ends the channel (`authFailed`): the credentials are bad, retrying would
+   * loop. See `Reauthentication.paced` for when the reconnect waits.
    */
-  private async refreshAndReconnect(cause: string, openedWithToken: boolean, wasStable: boolean): Promise<void> {
-    let generation = ++this.generation;
-    const refusedFresh = this.tokenAfterRefresh && !(await this.expiredOnTheWay(this.tokenUsed));
-    if (generation !== this.generation) return;
-    if (refusedFresh && !openedWithToken) {
+  private async refreshAndReconnect(cause: string, { wasOpen, wasStable }: Drop): Promise<void> {
+    const ticket = this.scheduler.ticket();
+    const refusedFresh = await this.reauth.refusedFresh();
+    if (!ticket.live) return;
+    if (refusedFresh && !wasOpen) {
       const error = new AuthError(`the server rejected a freshly refreshed token at the upgrade (${cause})`, { code: 'AUTH_FAILED' });
       return this.finish({ code: 4401, reason: 'unauthorized', initiator: 'failure', authFailed: true, error });
     }
     if (!this.countAttempt(cause)) return;
     this.setState('reconnecting');
-    generation = ++this.generation;
     try {
-      await this.options.auth.handleUnauthorized(this.tokenUsed);
+      await this.options.auth.handleUnauthorized(this.reauth.tokenUsed);
     } catch (error) {
       // One drop, one attempt, one event: the token failure's backoff is this drop's delay.
-      if (generation === this.generation) this.onTokenFailure(error, `unauthorized (${cause}), token unavailable`, true);
+      if (ticket.live) this.onTokenFailure(error, `unauthorized (${cause}), token unavailable`, true);
       return;
     }
-    if (generation !== this.generation) return;
-    const paced = this.attempt > 1 && !wasStable;
-    const delayMs = paced ? fullJitterDelay(this.attempt - 1, this.options.reconnect, this.options.random) : 0;
-    this.emit('reconnecting', { attempt: this.attempt, delayMs, reason: `unauthorized (${cause})` });
-    this.refreshRequested = true;
+    if (!ticket.live) return;
+    const delayMs = Reauthentication.paced(this.scheduler.attempt, wasStable) ? this.scheduler.delay() : 0;
+    this.emit('reconnecting', { attempt: this.scheduler.attempt, delayMs, reason: `unauthorized (${cause})` });
+    this.reauth.refreshed();
     this.retryAfter(delayMs);
-  }
-
-  /**
-   * A fresh token refused means bad credentials (or an odd server), unless it
-   * simply ran out (a short lifetime, a slow link): then the manager, asked
-   * again, already hands out a newer one. Nothing to compare for an API key.
-   */
-  private async expiredOnTheWay(tokenUsed: string | undefined): Promise<boolean> {
-    if (tokenUsed === undefined) return false;
-    try {
-      return (await this.options.auth.getAccessToken()) !== tokenUsed;
-    } catch {
-      return true; // the token fetch of the next attempt reports the failure properly
-    }
   }
 
   /** A retryable token failure backs off like a drop; a permanent one ends the channel. */
@@ -311,119 +228,62 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
 
   private scheduleReconnect(reason: string, minDelayMs = 0, cause?: AuthError, counted = false): void {
     if (!counted && !this.countAttempt(reason, cause)) return;
-    const delayMs = Math.max(minDelayMs, fullJitterDelay(this.attempt - 1, this.options.reconnect, this.options.random));
+    const delayMs = this.scheduler.delay(minDelayMs);
     this.setState('reconnecting');
-    this.emit('reconnecting', { attempt: this.attempt, delayMs, reason });
+    this.emit('reconnecting', { attempt: this.scheduler.attempt, delayMs, reason });
     this.retryAfter(delayMs);
   }
 
   private retryAfter(delayMs: number): void {
-    if (delayMs <= 0) return void this.openSocket();
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.openSocket();
-    }, delayMs);
-    // Until the first open, someone awaits connect(): the process must not exit under them.
-    if (this.firstOpen === undefined || this.hasOpened) this.retryTimer.unref();
+    this.scheduler.schedule(delayMs, () => void this.openSocket(), this.firstConnect.awaited);
   }
 
   /** Counts a retry; false (and the channel ended) once `maxAttempts` is spent. */
   private countAttempt(reason: string, cause?: AuthError): boolean {
-    this.attempt++;
-    this.lastCause = reason;
-    if (this.attempt <= this.options.reconnect.maxAttempts) return true;
+    this.firstConnect.lastCause = reason;
+    if (this.scheduler.count()) return true;
     const error = new ChannelClosedError(`gave up after ${this.options.reconnect.maxAttempts} reconnect attempts (last: ${reason})`, { retryable: true, cause });
     this.finish({ code: 1006, reason, initiator: 'failure', error });
     return false;
   }
 
-  /** Hands every queued message to the socket, in order; a write that fails because the socket died goes back in its place. */
-  private flush(): void {
-    const socket = this.socket;
-    // A socket the server is closing still reads 'open' here until its close event: leave the queue for the next one.
-    if (!socket || this.currentState !== 'open' || socket.readyState !== socket.OPEN) return;
-    for (const entry of this.queue.drain()) this.write(socket, entry);
-  }
-
-  private write(socket: WebSocket, entry: QueuedSend<Frame>): void {
-    socket.send(entry.data, (error) => {
-      if (!error) return entry.resolve();
-      if (isEnding(this.currentState)) return entry.reject(this.closedError());
-      if (socket.readyState === socket.OPEN) return entry.reject(new AuthError(`send failed: ${safeCause(error).message}`, { code: 'SEND_FAILED', cause: safeCause(error) }));
-      // The socket died under the write: back in its place, for the next connection's flush
-      // (flushing again here would spin on the dying socket, a callback per turn, and starve I/O).
-      this.queue.requeue(entry);
-      if (this.socket !== socket) this.flush(); // a new socket may already be open and flushed
-    });
-  }
-
+  /** With `renewOnOpenSocket`, a new token from the manager goes to the open socket instead of waiting for a 4401. */
   private async renewOnOpenSocket(): Promise<void> {
-    const { renewOnOpenSocket, auth } = this.options;
-    const socket = this.socket;
-    if (!renewOnOpenSocket || !socket || this.currentState !== 'open') return;
-    let token: string;
-    try {
-      token = await auth.getAccessToken();
-    } catch {
-      return; // the server will close with 4401 if the old token runs out, and that path refreshes
-    }
-    if (socket !== this.socket || this.currentState !== 'open' || token === this.tokenUsed) return;
-    let frame: Frame;
-    try {
-      frame = encode(renewOnOpenSocket(token));
-    } catch {
-      return; // a broken renewal builder: the server's 4401 still leads to a refresh and reconnect
-    }
-    this.tokenUsed = token;
-    this.tokenAfterRefresh = false; // the token in use is now the renewed one, not the one our refresh produced
-    socket.send(frame, noop);
+    const { renewOnOpenSocket } = this.options;
+    const connection = this.connection;
+    if (!renewOnOpenSocket || !connection?.writable || this.currentState !== 'open') return;
+    await this.reauth.renew(connection, renewOnOpenSocket, () => connection === this.connection && this.currentState === 'open');
   }
 
   private async closeSocket(code: number, reason: string): Promise<void> {
     this.setState('closing');
-    this.generation++;
-    this.clearTimers();
-    const socket = this.socket;
-    this.releaseSocket();
+    this.stopTimers();
+    const socket = this.connection?.dispose();
+    this.connection = undefined;
     if (socket) await closeGracefully(socket, code, reason, this.options.closeTimeoutMs);
   }
 
   /** The one way out: every path that ends the channel comes here, once. */
   private finish(ending: Ending): void {
     if (this.currentState === 'closed') return;
-    this.generation++;
-    this.clearTimers();
-    const socket = this.socket;
-    this.releaseSocket();
-    socket?.terminate();
+    this.stopTimers();
+    this.connection?.dispose().terminate();
+    this.connection = undefined;
     this.options.auth.off('token', this.onToken);
     this.terminalError = ending.error;
-    this.queue.rejectAll(this.closedError());
-    for (const stream of [...this.streams]) stream.end(ending.error);
+    this.outbox.rejectAll(this.closedError());
+    this.inbox.end(ending.error);
     this.setState('closed');
     if (ending.error) this.emit(ending.authFailed ? 'authFailed' : 'error', ending.error);
     this.emit('close', { code: ending.code, reason: ending.reason, initiator: ending.initiator, error: ending.error });
-    this.firstOpen?.reject(ending.error ?? this.closedError());
-    this.firstOpen?.promise.catch(noop); // nobody may be waiting on connect() any more
+    this.firstConnect.fail(ending.error ?? this.closedError());
     this.removeAllListeners();
   }
 
-  /** Forgets the current socket: its later events are ignored, its errors swallowed. */
-  private releaseSocket(): void {
-    this.heartbeat?.stop();
-    this.heartbeat = undefined;
-    if (this.stableTimer) clearTimeout(this.stableTimer);
-    this.stableTimer = undefined;
-    const socket = this.socket;
-    this.socket = undefined;
-    if (socket) release(socket);
-  }
-
-  private clearTimers(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    if (this.connectTimer) clearTimeout(this.connectTimer);
-    this.connectTimer = undefined;
+  /** The retry timer, every pending step of a reconnect, and the connect timeout. */
+  private stopTimers(): void {
+    this.scheduler.cancel();
+    this.firstConnect.stop();
   }
 
   private closedError(): ChannelClosedError {
