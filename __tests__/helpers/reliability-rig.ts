@@ -6,7 +6,7 @@ import { SessionChannel, type ReconnectingEvent, type SessionChannelOptions } fr
 import { startApiServer, type ApiServer } from './api-server';
 import { startFaultTokenServer, type FaultTokenServer } from './fault-token-server';
 import { settleAllWithin, type Settled } from './settle';
-import { startWsGateway, type WsGateway } from './ws-gateway';
+import { startTestGateway, type TestGateway } from '../../lib/testing';
 
 /** A channel of the rig with what it went through. */
 export interface RigChannel {
@@ -25,7 +25,7 @@ export interface RigChannel {
 export interface Rig {
   api: ApiServer;
   tokens: FaultTokenServer;
-  gateway: WsGateway;
+  gateway: TestGateway;
   auth: AuthManager;
   http: AxiosInstance;
   channels: RigChannel[];
@@ -46,7 +46,7 @@ export const RIG_RECONNECT = { initialDelayMs: 5, maxDelayMs: 40, maxAttempts: I
 export async function startRig(managerOptions: Partial<PasswordGrantOptions> = {}): Promise<Rig> {
   const api = await startApiServer();
   const tokens = await startFaultTokenServer(api.authority);
-  const gateway = await startWsGateway({ authority: api.authority, echo: false });
+  const gateway = await startTestGateway({ authority: api.authority, echo: false });
   const clock = { now: Date.now() };
   const auth = new AuthManager({
     grant: 'password',
@@ -75,7 +75,7 @@ export async function startRig(managerOptions: Partial<PasswordGrantOptions> = {
     async openChannels(count, extra = {}) {
       const opened: RigChannel[] = [];
       for (let i = 0; i < count; i++) {
-        const channel = new SessionChannel({ url: gateway.url, auth, heartbeatMs: 0, reconnect: RIG_RECONNECT, ...extra });
+        const channel = new SessionChannel({ url: gateway.streamUrl('rig'), auth, heartbeatMs: 0, reconnect: RIG_RECONNECT, ...extra });
         const entry: RigChannel = { channel, index: channels.length, reconnects: [], ends: [] };
         channel.on('reconnecting', (event) => entry.reconnects.push(event));
         channel.on('close', (detail) => entry.ends.push({ event: 'close', detail }));
@@ -114,8 +114,8 @@ export async function startRig(managerOptions: Partial<PasswordGrantOptions> = {
 }
 
 /** The `n` of every message with this label that the gateway received from channel `ch`, in arrival order. */
-export function receivedFrom(gateway: WsGateway, label: string, ch: number): number[] {
-  return gateway.received
+export function receivedFrom(gateway: TestGateway, label: string, ch: number): number[] {
+  return gateway.streams.received
     .filter((message): message is { label: string; ch: number; n: number } => typeof message === 'object' && message !== null && (message as { label?: unknown }).label === label && (message as { ch?: unknown }).ch === ch)
     .map((message) => message.n);
 }

@@ -1,12 +1,30 @@
 import { AuthManager, type PasswordGrantOptions } from '../../lib';
 import { SessionChannel, type SessionChannelEvents, type SessionChannelOptions } from '../../lib/ws';
+import { startTestGateway, startTokenServer, type StreamConnection, type TestGateway, type TokenServer } from '../../lib/testing';
 import type { TokenAuthorityOptions } from '../../lib/testing/token-authority';
-import { startTokenServer, type TokenServer } from './token-server';
-import { startWsGateway, type WsGateway, type WsGatewayOptions } from './ws-gateway';
+
+/** The stream side of the test gateway, as the ws tests drive it (one session's stream URL). */
+export interface FixtureGateway {
+  url: string;
+  connections: StreamConnection[];
+  received: unknown[];
+  upgrades: number[];
+  openConnections(): StreamConnection[];
+  closeAll(code: number, reason?: string): void;
+  refuseUpgrades(status: number, count?: number): void;
+  closeNewConnections(code: number | undefined): void;
+  silence(): void;
+  broadcast(message: unknown): void;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
 
 export interface WsFixture {
+  /** The token endpoint, a server of its own (it stays up when the gateway crashes). */
   tokens: TokenServer;
-  gateway: WsGateway;
+  gateway: FixtureGateway;
+  /** The whole test gateway (lib/testing), for what the stream view does not show. */
+  testGateway: TestGateway;
   /** A password-grant AuthManager on the fixture's token server. */
   manager(extra?: Partial<PasswordGrantOptions>): AuthManager;
   /** A channel on the gateway with quick reconnects; closed by `close()`. */
@@ -14,15 +32,31 @@ export interface WsFixture {
   close(): Promise<void>;
 }
 
-/** Token server + ws gateway + bookkeeping so that a test leaves nothing open. */
-export async function startWsFixture(options: { tokens?: TokenAuthorityOptions; gateway?: Partial<WsGatewayOptions> } = {}): Promise<WsFixture> {
+/** Token server + test gateway (lib/testing, one token side) + bookkeeping so that a test leaves nothing open. */
+export async function startWsFixture(options: { tokens?: TokenAuthorityOptions; gateway?: { echo?: boolean } } = {}): Promise<WsFixture> {
   const tokens = await startTokenServer(options.tokens);
-  const gateway = await startWsGateway({ authority: tokens.authority, ...options.gateway });
+  const testGateway = await startTestGateway({ authority: tokens.authority, echo: options.gateway?.echo ?? true });
+  const { streams } = testGateway;
+  const gateway: FixtureGateway = {
+    url: testGateway.streamUrl('fixture'),
+    connections: streams.connections,
+    received: streams.received,
+    upgrades: streams.upgrades,
+    openConnections: () => streams.openConnections(),
+    closeAll: (code, reason) => streams.closeAll(code, reason),
+    refuseUpgrades: (status, count) => streams.refuseUpgrades(status, count),
+    closeNewConnections: (code) => streams.closeNewConnections(code),
+    silence: () => streams.silence(),
+    broadcast: (message) => streams.broadcast(message),
+    stop: () => testGateway.stop(),
+    start: () => testGateway.start(),
+  };
   const channels: SessionChannel[] = [];
   const managers: AuthManager[] = [];
   return {
     tokens,
     gateway,
+    testGateway,
     manager(extra = {}) {
       const auth = new AuthManager({ grant: 'password', tokenUrl: tokens.tokenUrl, clientId: 'benchmark-client', username: 'user@example.com', password: 'password', ...extra });
       managers.push(auth);
@@ -36,7 +70,7 @@ export async function startWsFixture(options: { tokens?: TokenAuthorityOptions; 
     async close() {
       await Promise.all(channels.map((channel) => channel.close()));
       for (const auth of managers) auth.close();
-      await gateway.close();
+      await testGateway.close();
       await tokens.close();
     },
   };

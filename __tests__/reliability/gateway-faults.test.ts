@@ -28,18 +28,18 @@ interface GatewayFault {
 }
 
 const terminateAll = (rig: Rig) => {
-  for (const connection of rig.gateway.openConnections()) connection.socket.terminate();
+  for (const connection of rig.gateway.streams.openConnections()) connection.socket.terminate();
 };
 
 const faults: GatewayFault[] = [
   { name: 'connections dropped without a close frame (1006)', apply: terminateAll, outcome: 'reconnect', tokenRequests: 0 },
-  { name: 'close 1011 (server error)', apply: (rig) => rig.gateway.closeAll(1011, 'internal error'), outcome: 'reconnect', tokenRequests: 0 },
-  { name: 'close 1001 (going away)', apply: (rig) => rig.gateway.closeAll(1001, 'restarting'), outcome: 'reconnect', tokenRequests: 0 },
-  { name: 'dropped, then two upgrades answered HTTP 503', apply: (rig) => (rig.gateway.refuseUpgrades(503, 2), terminateAll(rig)), outcome: 'reconnect', tokenRequests: 0 },
-  { name: 'close 4401 (token rejected)', apply: (rig) => rig.gateway.closeAll(4401, 'token expired'), outcome: 'reconnect', tokenRequests: 1 },
-  { name: 'close 4403 (forbidden)', apply: (rig) => rig.gateway.closeAll(4403, 'forbidden'), outcome: 'fatal', tokenRequests: 0 },
-  { name: 'dropped, then the upgrade answered HTTP 403', apply: (rig) => (rig.gateway.refuseUpgrades(403), terminateAll(rig)), outcome: 'fatal', tokenRequests: 0 },
-  { name: 'close 4429 (rate limited)', apply: (rig) => rig.gateway.closeAll(4429, 'slow down'), outcome: 'rate-limited', tokenRequests: 0 },
+  { name: 'close 1011 (server error)', apply: (rig) => rig.gateway.streams.closeAll(1011, 'internal error'), outcome: 'reconnect', tokenRequests: 0 },
+  { name: 'close 1001 (going away)', apply: (rig) => rig.gateway.streams.closeAll(1001, 'restarting'), outcome: 'reconnect', tokenRequests: 0 },
+  { name: 'dropped, then two upgrades answered HTTP 503', apply: (rig) => (rig.gateway.streams.refuseUpgrades(503, 2), terminateAll(rig)), outcome: 'reconnect', tokenRequests: 0 },
+  { name: 'close 4401 (token rejected)', apply: (rig) => rig.gateway.streams.closeAll(4401, 'token expired'), outcome: 'reconnect', tokenRequests: 1 },
+  { name: 'close 4403 (forbidden)', apply: (rig) => rig.gateway.streams.closeAll(4403, 'forbidden'), outcome: 'fatal', tokenRequests: 0 },
+  { name: 'dropped, then the upgrade answered HTTP 403', apply: (rig) => (rig.gateway.streams.refuseUpgrades(403), terminateAll(rig)), outcome: 'fatal', tokenRequests: 0 },
+  { name: 'close 4429 (rate limited)', apply: (rig) => rig.gateway.streams.closeAll(4429, 'slow down'), outcome: 'rate-limited', tokenRequests: 0 },
 ];
 
 describe('gateway faults on channels sharing one AuthManager with HTTP', () => {
@@ -49,8 +49,8 @@ describe('gateway faults on channels sharing one AuthManager with HTTP', () => {
   it.each(faults.map((fault) => [fault.name, fault] as const))('%s', async (_name, fault) => {
     rig = await startRig();
     await rig.openChannels(CHANNELS);
-    const connectionsBefore = rig.gateway.connections.length;
-    const upgradesBefore = rig.gateway.upgrades.length;
+    const connectionsBefore = rig.gateway.streams.connections.length;
+    const upgradesBefore = rig.gateway.streams.upgrades.length;
     const tokenRequestsBefore = rig.tokens.requests;
 
     fault.apply(rig);
@@ -60,12 +60,12 @@ describe('gateway faults on channels sharing one AuthManager with HTTP', () => {
     expect(http.map((outcome) => outcome.ok && outcome.value.status)).toEqual(Array(REQUESTS).fill(200));
 
     if (fault.outcome === 'reconnect') {
-      await waitFor(() => rig.channels.every((entry) => entry.channel.state === 'open') && rig.gateway.openConnections().length === CHANNELS, 'channels back');
+      await waitFor(() => rig.channels.every((entry) => entry.channel.state === 'open') && rig.gateway.streams.openConnections().length === CHANNELS, 'channels back');
       const sent = await settleAllWithin(sends, 10_000, 'queued sends');
       expect(sent.every((outcome) => outcome.ok)).toBe(true);
-      await waitFor(() => rig.gateway.received.length >= CHANNELS * MESSAGES, 'messages at the gateway');
+      await waitFor(() => rig.gateway.streams.received.length >= CHANNELS * MESSAGES, 'messages at the gateway');
       for (let ch = 0; ch < CHANNELS; ch++) expect(receivedFrom(rig.gateway, 'fault', ch)).toEqual([0, 1, 2, 3]);
-      expect(rig.gateway.connections.length).toBe(connectionsBefore + CHANNELS);
+      expect(rig.gateway.streams.connections.length).toBe(connectionsBefore + CHANNELS);
       expect(rig.channels.every((entry) => entry.ends.length === 0)).toBe(true);
     }
     if (fault.outcome === 'fatal') {
@@ -73,7 +73,7 @@ describe('gateway faults on channels sharing one AuthManager with HTTP', () => {
       for (const entry of rig.channels) expect(entry.ends.map((end) => end.event)).toEqual(['error', 'close']);
       const sent = await settleAllWithin(sends, 5_000, 'queued sends');
       expect(sent.every((outcome) => !outcome.ok && outcome.error instanceof ChannelClosedError)).toBe(true);
-      expect(rig.gateway.openConnections()).toHaveLength(0);
+      expect(rig.gateway.streams.openConnections()).toHaveLength(0);
     }
     if (fault.outcome === 'rate-limited') {
       for (const entry of rig.channels) {
@@ -81,7 +81,7 @@ describe('gateway faults on channels sharing one AuthManager with HTTP', () => {
         expect(entry.reconnects[0]!.delayMs).toBeGreaterThanOrEqual(RATE_LIMITED_DELAY_MS);
         expect(entry.channel.state).toBe('reconnecting');
       }
-      expect(rig.gateway.upgrades.length).toBe(upgradesBefore); // nobody came back early
+      expect(rig.gateway.streams.upgrades.length).toBe(upgradesBefore); // nobody came back early
       // Closing during the long wait settles every queued send and leaves nothing behind.
       await Promise.all(rig.channels.map((entry) => entry.channel.close()));
       const sent = await settleAllWithin(sends, 5_000, 'queued sends');

@@ -30,10 +30,10 @@ describe('token endpoint faults, end to end through attachAuth and SessionChanne
 
   /** Every channel is open on a connection accepted after the fault, and its queued messages arrived once, in order. */
   async function expectChannelsRecovered(label: string, sends: Array<Promise<void>>) {
-    await waitFor(() => rig.channels.every((entry) => entry.channel.state === 'open') && rig.gateway.openConnections().length === CHANNELS, 'channels back');
+    await waitFor(() => rig.channels.every((entry) => entry.channel.state === 'open') && rig.gateway.streams.openConnections().length === CHANNELS, 'channels back');
     const sent = await settleAllWithin(sends, 10_000, 'queued sends');
     expect(sent.filter((outcome) => outcome.ok)).toHaveLength(CHANNELS * MESSAGES);
-    await waitFor(() => rig.gateway.received.length >= CHANNELS * MESSAGES, 'queued messages at the gateway');
+    await waitFor(() => rig.gateway.streams.received.length >= CHANNELS * MESSAGES, 'queued messages at the gateway');
     for (let ch = 0; ch < CHANNELS; ch++) expect(receivedFrom(rig.gateway, label, ch)).toEqual([0, 1, 2, 3]);
   }
 

@@ -29,7 +29,7 @@ describe('SessionChannel edge cases', () => {
   it('a refused connection says so in the reconnect reason and the final error', async () => {
     fx = await startWsFixture();
     const port = new URL(fx.gateway.url).port;
-    await fx.gateway.close();
+    await fx.gateway.stop();
     const channel = fx.channel(fx.manager(), { url: `ws://127.0.0.1:${port}/stream`, reconnect: { initialDelayMs: 1, maxDelayMs: 1, maxAttempts: 1 } });
     const reasons: string[] = [];
     channel.on('reconnecting', (event) => reasons.push(event.reason));

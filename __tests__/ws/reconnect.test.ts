@@ -105,7 +105,7 @@ describe('SessionChannel reconnects (real ws gateway)', () => {
     const [event] = await closed;
     await consumed;
     expect(event).toEqual({ code: 1000, reason: 'session over', initiator: 'server', error: undefined });
-    expect(seen).toEqual([JSON.stringify({ type: 'echo', data: { hello: 1 } })]);
+    expect(seen).toEqual([JSON.stringify({ type: 'echo', seq: 1, data: { hello: 1 } })]);
     expect(channel.state).toBe('closed');
   });
 });

@@ -16,7 +16,7 @@ export async function startServer({ ttlSeconds = 3600, tokenLatencyMs = 20, star
   const child = spawn(process.execPath, [serverScript, '--ttl', String(ttlSeconds), '--latency', String(tokenLatencyMs)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const port = await new Promise((resolve, reject) => {
+  const { port, controlPort } = await new Promise((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => reject(new Error('bench server did not start in time')), startTimeoutMs);
     child.once('exit', (code) => reject(new Error(`bench server exited early (code ${code})`)));
@@ -27,7 +27,7 @@ export async function startServer({ ttlSeconds = 3600, tokenLatencyMs = 20, star
       if (!buffered.includes('\n')) return;
       clearTimeout(timer);
       try {
-        resolve(JSON.parse(line).port);
+        resolve(JSON.parse(line));
       } catch (error) {
         reject(error);
       }
@@ -37,12 +37,12 @@ export async function startServer({ ttlSeconds = 3600, tokenLatencyMs = 20, star
   // A fresh connection per control call: an idle keep-alive socket could be
   // closed by the server just as it is reused ("socket hang up").
   const agent = new http.Agent({ keepAlive: false, maxSockets: 4 });
-  const controlClient = axios.create({ baseURL: origin, timeout: 30_000, httpAgent: agent });
+  const controlClient = axios.create({ baseURL: `http://127.0.0.1:${controlPort}`, timeout: 30_000, httpAgent: agent });
   const post = async (path, body = {}) => (await controlClient.post(path, body)).data;
   return {
     origin,
     tokenUrl: `${origin}/oauth/token`,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    wsUrl: `ws://127.0.0.1:${port}/ws/bench`,
     /** Fresh token authority (old tokens unknown), counters at 0; optionally a new TTL / latency. */
     reset: (config = {}) => post('/__control/reset', config),
     /** Counters at 0, tokens kept. */

@@ -42,7 +42,8 @@ export async function websocket(server, { channels: count, limitMs }) {
         if (++tally.back === count) allBack();
       });
       channel.on('message', (data) => {
-        const message = JSON.parse(String(data));
+        // The gateway echoes {type: 'echo', seq, data: <what we sent>}.
+        const message = JSON.parse(String(data)).data ?? {};
         if (message.channel !== i || message.seq !== 1) return;
         if (state.echoed) tally.duplicateEchoes++;
         else tally.echoes++;

@@ -4,6 +4,7 @@ import { GatewayState, type SessionStats, type TestGatewayStats } from './gatewa
 import { createHttpHandler } from './http-routes';
 import { compilePath, defaultPaths, type TestGatewayPaths } from './routes';
 import { TokenAuthority, type TokenAuthorityOptions } from './token-authority';
+import { StreamControls } from './stream-controls';
 import { StreamServer } from './ws-streams';
 
 /**
@@ -24,6 +25,10 @@ export interface TestGatewayOptions extends TokenAuthorityOptions {
    * channel test needs no `createSession` first.
    */
   strictSessions?: boolean;
+  /** Echo each stream message back as `{type:'echo', seq, data}`. Default true. */
+  echo?: boolean;
+  /** A token side shared with another server (a token endpoint of its own, say); default a new one from the token options. */
+  authority?: TokenAuthority;
 }
 
 /** A running test gateway; made for `beforeAll`/`afterAll` (or `beforeEach`/`afterEach`). */
@@ -52,6 +57,14 @@ export interface TestGateway {
   dropConnections(code?: number): number;
   /** Streams of this session close with 4403; its upgrades and metrics answer 403 from now on. */
   forbidSession(sessionId: string): void;
+  /** The stream side as a test sees it: upgrades, connections, messages, and its fault switches. */
+  streams: StreamControls;
+  /** The stream URL of a session, e.g. `ws://127.0.0.1:PORT/api/v1/sessions/<id>/stream`. */
+  streamUrl(sessionId: string): string;
+  /** A crash: cuts every connection without a close frame and stops listening (the port is kept for `start()`). */
+  stop(): Promise<void>;
+  /** Listens again on the same port after `stop()`. */
+  start(): Promise<void>;
   /** Closes every socket, timer and server. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -64,12 +77,14 @@ export interface TestGateway {
  * `access_token, <token>` (or `bearer, <token>`).
  */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const authority = new TokenAuthority(options);
+  const authority = options.authority ?? new TokenAuthority(options);
   const apiKeyHeader = (options.apiKeyHeader ?? 'X-API-Key').toLowerCase();
   const state = new GatewayState(authority, options.apiKeys ?? { 'test-api-key': 'api-client' }, apiKeyHeader);
   const paths: TestGatewayPaths = { ...defaultPaths, ...options.paths };
   const stream = compilePath(paths.stream);
-  const streams = new StreamServer(state, stream, options.strictSessions ?? false);
+  const streams = new StreamServer(state, stream, options.strictSessions ?? false, new StreamControls(options.echo ?? true));
+  // Tokens that die early (a test expired them, a reuse revoked the grant) close their streams with 4401 at once.
+  const unsubscribe = authority.onTokensExpired(() => streams.closeExpired());
 
   let wsUrl = '';
   const server = http.createServer(
@@ -87,14 +102,22 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   server.on('upgrade', (request, socket, head) => streams.handleUpgrade(request, socket, head));
   server.on('clientError', (_error, socket) => socket.destroy());
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (onPort: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(onPort, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  await listen(0);
   const { port } = server.address() as AddressInfo;
+  const stopListening = () => {
+    streams.drop(undefined);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    return closed;
+  };
   const baseUrl = `http://127.0.0.1:${port}`;
   wsUrl = `ws://127.0.0.1:${port}`;
 
@@ -107,21 +130,23 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     authority,
     stats: () => state.stats(),
     sessionStats: (sessionId) => state.session(sessionId),
-    expireAccessTokens() {
-      authority.expireAccessTokens();
-      streams.closeExpired();
-    },
+    expireAccessTokens: () => authority.expireAccessTokens(),
     revokeRefreshTokens: () => authority.revokeRefreshTokens(),
     failTokenRequests: (count, status) => authority.failTokenRequests(count, status),
     dropConnections: (code) => streams.drop(code),
+    streams: streams.controls,
+    streamUrl: (sessionId) => `${wsUrl}${stream.build(sessionId)}`,
+    stop: () => (server.listening ? stopListening() : Promise.resolve()),
+    start: () => (server.listening ? Promise.resolve() : listen(port)),
     forbidSession(sessionId) {
       state.forbid(sessionId);
       streams.closeSession(sessionId);
     },
     close() {
       closing ??= (async () => {
-        authority.close();
-        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        unsubscribe();
+        if (!options.authority) authority.close(); // a shared token side is its owner's to close
+        const serverClosed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
         server.closeAllConnections();
         await streams.close();
         await serverClosed;

@@ -58,6 +58,7 @@ export class TokenAuthority {
   /** Refresh tokens rotated out, and the chain they belonged to. */
   private readonly rotatedOut = new Map<string, Chain>();
   private readonly detectReuse: boolean;
+  private readonly expiryListeners = new Set<() => void>();
   private pendingFailures: { count: number; status: number } = { count: 0, status: 503 };
   private inFlight = 0;
   private readonly latencyTimers = new Set<NodeJS.Timeout>();
@@ -100,12 +101,35 @@ export class TokenAuthority {
   /** Every access token issued so far expires now. */
   expireAccessTokens(): void {
     for (const entry of this.accessTokens.values()) entry.expiresAt = 0;
+    this.tellExpired();
+  }
+
+  /** Calls `listener` whenever tokens die before their time (expired or revoked by a test, or by a reuse); returns the unsubscribe. */
+  onTokensExpired(listener: () => void): () => void {
+    this.expiryListeners.add(listener);
+    return () => this.expiryListeners.delete(listener);
   }
 
   /** This one access token expires now (the others keep their lifetime). */
   expireAccessToken(token: string): void {
     const entry = this.accessTokens.get(token);
     if (entry) entry.expiresAt = 0;
+    this.tellExpired();
+  }
+
+  /**
+   * Starts over: every token issued so far is unknown, the counters are 0,
+   * and the lifetime and latency are the given ones (or kept).
+   */
+  reset(options: Pick<TokenAuthorityOptions, 'accessTokenTtlSeconds' | 'tokenLatencyMs'> = {}): void {
+    this.accessTokens.clear();
+    this.refreshTokens.clear();
+    this.rotatedOut.clear();
+    this.pendingFailures = { count: 0, status: 503 };
+    Object.assign(this.counts, { tokenRequests: 0, grants: { password: 0, client_credentials: 0, refresh_token: 0 }, rejected: 0, maxConcurrentTokenRequests: 0, reuses: 0, revokedGrants: 0, abandoned: 0 });
+    if (options.accessTokenTtlSeconds !== undefined) this.accessTokenTtlSeconds = options.accessTokenTtlSeconds;
+    if (options.tokenLatencyMs !== undefined) this.tokenLatencyMs = options.tokenLatencyMs;
+    this.tellExpired();
   }
 
   /** Every refresh token issued so far is rejected from now on (`invalid_grant`). */
@@ -162,6 +186,10 @@ export class TokenAuthority {
   close(): void {
     for (const timer of this.latencyTimers) clearTimeout(timer);
     this.latencyTimers.clear();
+  }
+
+  private tellExpired(): void {
+    for (const listener of [...this.expiryListeners]) listener();
   }
 
   private later(fn: () => void, delayMs: number): void {
@@ -226,6 +254,7 @@ export class TokenAuthority {
     chain.revoked = true;
     this.counts.revokedGrants++;
     for (const [token, owner] of this.refreshTokens) if (owner === chain) this.refreshTokens.delete(token);
+    this.tellExpired();
   }
 
   private issue(chain: Chain, withRefreshToken: boolean): Record<string, unknown> {

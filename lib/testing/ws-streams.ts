@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Credential, GatewayState } from './gateway-state';
+import type { StreamConnection, StreamControls } from './stream-controls';
 import { wwwAuthenticate } from './http-routes';
 import { splitUrl, type PathMatcher } from './routes';
 import { CloseCodes, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL } from '../ws/protocol';
@@ -23,30 +24,43 @@ interface Connection {
   sessionId: string;
   credential: Credential;
   expiryTimer: NodeJS.Timeout | undefined;
+  record: StreamConnection;
 }
 
 /** The gateway's WebSocket side: authenticated upgrades, echo with sequence numbers, in-band renewal, 4401 at expiry. */
 export class StreamServer {
-  private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: selectProtocol, maxPayload: 1024 * 1024 });
+  // Pings are answered by hand, so that `silence()` can stop answering them.
+  private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: selectProtocol, maxPayload: 1024 * 1024, autoPong: false });
   private readonly connections = new Set<Connection>();
 
   constructor(
     private readonly state: GatewayState,
     private readonly stream: PathMatcher,
     private readonly strictSessions: boolean,
+    readonly controls: StreamControls,
   ) {}
 
   /** Handles the HTTP server's `upgrade` event. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refuse = (status: number, headers?: Record<string, string>) => {
+      this.controls.upgrades.push(status);
+      refuseUpgrade(this.state, socket, status, headers);
+    };
+    const forced = this.controls.takeRefusal();
+    if (forced !== undefined) return refuse(forced);
     const { pathname, query } = splitUrl(request.url);
     const sessionId = this.stream.match(pathname);
-    if (sessionId === undefined || sessionId === '') return refuse(this.state, socket, 404);
-    const outcome = this.state.authenticate(request.headers, query.get(TOKEN_QUERY_PARAMETER) ?? protocolToken(request));
-    if (!outcome.ok) return refuse(this.state, socket, 401, { 'WWW-Authenticate': wwwAuthenticate(outcome.refusal) });
+    if (sessionId === undefined || sessionId === '') return refuse(404);
+    const queryToken = query.get(TOKEN_QUERY_PARAMETER) ?? undefined;
+    const subprotocolToken = protocolToken(request);
+    const outcome = this.state.authenticate(request.headers, queryToken ?? subprotocolToken);
+    if (!outcome.ok) return refuse(401, { 'WWW-Authenticate': wwwAuthenticate(outcome.refusal) });
     const { credential } = outcome;
     const access = this.state.access(sessionId, credential.subject, this.strictSessions ? undefined : credential.subject);
-    if (access !== 'ok') return refuse(this.state, socket, access === 'unknown' ? 404 : 403);
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, sessionId, credential));
+    if (access !== 'ok') return refuse(access === 'unknown' ? 404 : 403);
+    const transport = queryToken !== undefined ? 'query' : subprotocolToken !== undefined && request.headers.authorization === undefined ? 'subprotocol' : 'header';
+    this.controls.upgrades.push(101);
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, sessionId, credential, transport));
   }
 
   /** Closes every connection with `code`, or drops it without a close frame (the client sees 1006). */
@@ -76,22 +90,32 @@ export class StreamServer {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private accept(socket: WebSocket, sessionId: string, credential: Credential): void {
-    const connection: Connection = { socket, sessionId, credential, expiryTimer: undefined };
+  private accept(socket: WebSocket, sessionId: string, credential: Credential, transport: StreamConnection['transport']): void {
+    const record: StreamConnection = { id: this.controls.connections.length, sessionId, token: credential.secret, transport, messages: [], renewals: 0, socket, silent: false, closeCode: undefined };
+    this.controls.connections.push(record);
+    const connection: Connection = { socket, sessionId, credential, expiryTimer: undefined, record };
     this.connections.add(connection);
     this.state.countOpened(sessionId);
     this.scheduleExpiry(connection);
     socket.on('message', (data) => this.onMessage(connection, data));
+    socket.on('ping', (data) => record.silent || socket.pong(data));
     socket.on('error', () => undefined); // a client vanishing mid-frame is normal here; 'close' follows
-    socket.on('close', (code) => this.retire(connection, code));
+    socket.on('close', (code) => {
+      record.closeCode ??= code;
+      this.retire(connection, code);
+    });
+    if (this.controls.closeOnAccept !== undefined) this.end(connection, this.controls.closeOnAccept, 'closed on accept');
   }
 
   private onMessage(connection: Connection, data: RawData): void {
     if (connection.socket.readyState !== connection.socket.OPEN) return;
     let message: unknown;
+    const text = rawText(data);
     try {
-      message = JSON.parse(rawText(data));
+      message = JSON.parse(text);
     } catch {
+      connection.record.messages.push(text); // kept as text, for a test to see
+      this.controls.received.push(text);
       if (this.checkAlive(connection)) this.reply(connection, { type: 'error', error: 'invalid_json' });
       return;
     }
@@ -99,8 +123,10 @@ export class StreamServer {
     // A renewal is accepted until the server has actually closed the connection.
     if (record?.['type'] === 'auth') return this.renew(connection, record['token']);
     if (!this.checkAlive(connection)) return;
+    connection.record.messages.push(message);
+    this.controls.received.push(message);
     const seq = this.state.nextSequence(connection.sessionId);
-    this.reply(connection, { type: 'echo', seq, data: message });
+    if (this.controls.echo) this.reply(connection, { type: 'echo', seq, data: message });
   }
 
   /** In-band renewal: the connection adopts the new token and its expiry. */
@@ -115,6 +141,8 @@ export class StreamServer {
       return;
     }
     connection.credential = outcome.credential;
+    connection.record.token = outcome.credential.secret;
+    connection.record.renewals++;
     this.state.countRenewal();
     this.scheduleExpiry(connection);
     const expiresAt = outcome.credential.expiresAt;
@@ -139,6 +167,7 @@ export class StreamServer {
    * client's close event finds it in `stats()`; `undefined` drops the socket.
    */
   private end(connection: Connection, code: number | undefined, reason: string): void {
+    connection.record.closeCode ??= code ?? 1006;
     this.retire(connection, code ?? 1006);
     if (code === undefined) connection.socket.terminate();
     else connection.socket.close(code, reason);
@@ -169,7 +198,7 @@ export class StreamServer {
   }
 }
 
-function refuse(state: GatewayState, socket: Duplex, status: number, headers: Record<string, string> = {}): void {
+function refuseUpgrade(state: GatewayState, socket: Duplex, status: number, headers: Record<string, string> = {}): void {
   state.countUpgradeRejected(status);
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, 'Connection: close', 'Content-Length: 0', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
   socket.once('finish', () => socket.destroy());

@@ -1,0 +1,74 @@
+import type { WebSocket } from 'ws';
+
+/** One accepted stream connection, as the gateway saw it. */
+export interface StreamConnection {
+  id: number;
+  sessionId: string;
+  /** The token (or API key) the connection currently runs on (changes on a `{type:'auth'}` renewal). */
+  token: string;
+  transport: 'header' | 'query' | 'subprotocol';
+  /** JSON messages received, in order (renewals excluded). */
+  messages: unknown[];
+  renewals: number;
+  /** The server side of the socket (send to the client, close it…). */
+  socket: WebSocket;
+  /** Does not answer pings (after `silence()`). */
+  silent: boolean;
+  /** Set when it closed. */
+  closeCode: number | undefined;
+}
+
+/**
+ * What a test sees of the stream side and the faults it can inject: every
+ * upgrade's status, every connection and message, refused upgrades, a server
+ * that closes each new connection, one that stops answering pings.
+ */
+export class StreamControls {
+  /** Every upgrade request: the HTTP status answered (101 when accepted). */
+  readonly upgrades: number[] = [];
+  readonly connections: StreamConnection[] = [];
+  /** All data messages in arrival order, over all connections. */
+  readonly received: unknown[] = [];
+  private refusal: { status: number; remaining: number } | undefined;
+  /** Close each new connection with this code right after accepting it. */
+  closeOnAccept: number | undefined;
+
+  constructor(readonly echo: boolean) {}
+
+  /** Connections not yet closed. */
+  openConnections(): StreamConnection[] {
+    return this.connections.filter((connection) => connection.closeCode === undefined && connection.socket.readyState === connection.socket.OPEN);
+  }
+
+  /** Closes every open connection with `code` (a close frame; see the gateway's `dropConnections` to cut them). */
+  closeAll(code: number, reason = ''): void {
+    for (const connection of this.openConnections()) connection.socket.close(code, reason);
+  }
+
+  /** Answers the next `count` upgrades with `status` instead of switching protocols. */
+  refuseUpgrades(status: number, count = Infinity): void {
+    this.refusal = { status, remaining: count };
+  }
+
+  /** Accepts each upgrade, then closes the connection at once with `code` (undefined: stop doing so). */
+  closeNewConnections(code: number | undefined): void {
+    this.closeOnAccept = code;
+  }
+
+  /** The open connections stop answering pings (and stay open). */
+  silence(): void {
+    for (const connection of this.openConnections()) connection.silent = true;
+  }
+
+  /** Sends `message` as JSON to every open connection. */
+  broadcast(message: unknown): void {
+    for (const connection of this.openConnections()) connection.socket.send(JSON.stringify(message));
+  }
+
+  /** @internal The status a refused upgrade gets, if one is due. */
+  takeRefusal(): number | undefined {
+    if (!this.refusal || this.refusal.remaining <= 0) return undefined;
+    this.refusal.remaining--;
+    return this.refusal.status;
+  }
+}

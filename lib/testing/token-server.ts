@@ -1,0 +1,37 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TokenAuthority, type TokenAuthorityOptions } from './token-authority';
+
+/** Options of `startTokenServer()`: the token options, or a `TokenAuthority` to serve. */
+export interface TokenServerOptions extends TokenAuthorityOptions {
+  authority?: TokenAuthority;
+}
+
+/** A token endpoint alone (`POST /token`), as an identity provider would be. */
+export interface TokenServer {
+  tokenUrl: string;
+  authority: TokenAuthority;
+  close(): Promise<void>;
+}
+
+/** A real OAuth 2 token endpoint on 127.0.0.1, port 0, answering `POST /token` with its `TokenAuthority`. */
+export async function startTokenServer(options: TokenServerOptions = {}): Promise<TokenServer> {
+  const authority = options.authority ?? new TokenAuthority(options);
+  const server = http.createServer((request, response) => {
+    if (request.method === 'POST' && request.url === '/token') return authority.handle(request, response);
+    response.writeHead(404).end();
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    tokenUrl: `http://127.0.0.1:${port}/token`,
+    authority,
+    close: () =>
+      new Promise<void>((resolve) => {
+        authority.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
