@@ -4,7 +4,7 @@ import { AuthManager, type PasswordGrantOptions } from '../../lib';
 import { attachAuth } from '../../lib/http';
 import { SessionChannel, type ReconnectingEvent, type SessionChannelOptions } from '../../lib/ws';
 import { startApiServer, type ApiServer } from './api-server';
-import { startFaultTokenServer, type FaultTokenServer } from './fault-token-server';
+import { startFaultTokenServer, type FaultTokenServer } from '../../lib/testing/fault-token-server';
 import { settleAllWithin, type Settled } from './settle';
 import { startTestGateway, type TestGateway } from '../../lib/testing';
 

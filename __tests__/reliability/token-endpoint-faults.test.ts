@@ -1,6 +1,6 @@
 import { AuthError, TokenRequestError } from '../../lib';
 import { ChannelClosedError } from '../../lib/errors';
-import { LATE_TOKEN, type TokenFault } from '../helpers/fault-token-server';
+import { LATE_TOKEN, type TokenFault } from '../../lib/testing/fault-token-server';
 import { receivedFrom, startRig, type Rig } from '../helpers/reliability-rig';
 import { settleAllWithin } from '../helpers/settle';
 import { waitFor } from '../helpers/ws-fixture';

@@ -13,6 +13,8 @@ export { TokenAuthority } from './token-authority';
 export { StreamControls } from './stream-controls';
 export type { StreamConnection } from './stream-controls';
 export { startTokenServer } from './token-server';
+export { FaultTokenServer, startFaultTokenServer, SLOW_ANSWER_MS, LATE_TOKEN } from './fault-token-server';
+export type { TokenFault } from './fault-token-server';
 export type { TokenServer, TokenServerOptions } from './token-server';
 export type { TokenAuthorityOptions, TokenStats } from './token-authority';
 export { mockTokenEndpoint } from './mock-token-endpoint';

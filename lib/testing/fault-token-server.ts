@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TokenAuthority } from '../../lib/testing/token-authority';
-import { closeServer } from './token-server';
+import type { TokenAuthority } from './token-authority';
 
 /** Ways a token endpoint can misbehave. */
 export type TokenFault =
@@ -75,7 +74,11 @@ export class FaultTokenServer {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (server) await closeServer(server);
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   }
 
   private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
