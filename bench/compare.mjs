@@ -33,8 +33,9 @@ const { rolling } = await import('./scenarios/rolling.mjs');
 const { websocket } = await import('./scenarios/websocket.mjs');
 const { memory } = await import('./scenarios/memory.mjs');
 const { fleet } = await import('./scenarios/fleet.mjs');
+const { size } = await import('./scenarios/size.mjs');
 
-const SCENARIOS = ['overhead', 'storm', 'rolling', 'websocket', 'memory', 'fleet'];
+const SCENARIOS = ['overhead', 'storm', 'rolling', 'websocket', 'memory', 'fleet', 'size'];
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, help: { type: 'boolean', default: false } },
 });
@@ -98,6 +99,7 @@ const runners = {
   websocket: () => websocket(server, settings.websocket),
   memory: () => memory(server, contenders, settings.memory),
   fleet: () => fleet(settings.fleet),
+  size: () => size(),
 };
 
 let exitCode = 0;

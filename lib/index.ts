@@ -16,6 +16,8 @@ export type { TokenResponse, TokenSet } from './auth/token-set';
 export { MemoryTokenStore } from './auth/token-store';
 export type { TokenStore, LockInfo } from './auth/token-store';
 export { FileTokenStore } from './stores/file-token-store';
+export { BrowserTokenStore } from './stores/browser-token-store';
+export type { BrowserTokenStoreOptions } from './stores/browser-token-store';
 export type { FileTokenStoreOptions } from './stores/file-token-store';
 export type { EncryptionKey, CryptoKeyLike } from './stores/sealed';
 export { AuthError, TokenRequestError, ConfigError, ChannelClosedError, QueueFullError, ErrorCodes, isAxiosWsAuthError } from './errors';

@@ -23,4 +23,9 @@ for (const entry of entries) {
   writeFileSync(esmFile, `import cjs from './${relative}';\n\nexport const { ${names.join(', ')} } = cjs;\n`);
   writeFileSync(esmFile.replace(/\.mjs$/, '.d.mts'), `export * from './${relative}';\n`);
 }
-console.log(`built dist/cjs and dist/esm (${entries.length} entries)`);
+// The browser entry: one ES module, no Node built-in (checked by __tests__/browser/browser-build.test.ts).
+const { build } = require('esbuild');
+const { browserBuildOptions } = require('./browser-build.cjs');
+await build(browserBuildOptions(root, { outfile: path.join(root, 'dist/browser/index.mjs') }));
+writeFileSync(path.join(root, 'dist/browser/index.d.mts'), `export * from '../cjs/browser.js';\n`);
+console.log(`built dist/cjs, dist/esm (${entries.length} entries) and dist/browser`);

@@ -103,6 +103,12 @@ ${table(headers, body)}
 ${hot}`;
 }
 
+function sizeTable({ rows }) {
+  const headers = ['library', 'min (kB)', 'min + gzip (kB)'];
+  const body = rows.map((row) => (row.error ? skippedCells(row, headers.length) : [label(row), row.minKb, row.gzipKb]));
+  return `### (g) Browser bundle size — esbuild, minified, axios left out\n\n${table(headers, body)}`;
+}
+
 const ours = (scenario, predicate = () => true) => scenario?.rows.find((row) => row.contender === 'axios-ws-auth' && !row.unavailable && !row.error && predicate(row));
 
 /** DESIGN.md §4, checked against the figures of this run. */
@@ -131,6 +137,8 @@ export function targets(results) {
     const row = fleetRows.find((r) => r.contender === id && !r.unavailable && !r.error);
     if (row) add(`fleet (${id}): token requests per expiry, revoked, failed`, '≈ 1, 0, 0', `${row.perExpiry}, ${row.revokedGrants}, ${row.failed}`, row.perExpiry <= 1.5 && row.revokedGrants === 0 && row.failed === 0);
   }
+  const sized = ours(results.size);
+  if (sized) add('browser entry, min + gzip (without axios)', '≤ 12 kB', `${sized.gzipKb} kB`, sized.gzipKb <= 12);
   const hot = results.fleet?.hotPath;
   if (hot && !hot.unavailable) add('fleet: hot path with RedisTokenStore ÷ memory store; Redis commands', '≥ 0.97, 0', `${hot.ratio}, ${hot.redisCommandsDuringRounds}`, hot.ratio >= 0.97 && hot.redisCommandsDuringRounds === 0);
   return checks;
@@ -139,7 +147,7 @@ export function targets(results) {
 const round1 = (value) => Math.round(value * 10) / 10;
 
 export function renderMarkdown(results) {
-  const renderers = { overhead: overheadTable, storm: stormTable, rolling: rollingTable, websocket: websocketTable, memory: memoryTable, fleet: fleetTable };
+  const renderers = { overhead: overheadTable, storm: stormTable, rolling: rollingTable, websocket: websocketTable, memory: memoryTable, fleet: fleetTable, size: sizeTable };
   const sections = [];
   for (const [name, render] of Object.entries(renderers)) {
     const scenario = results[name];

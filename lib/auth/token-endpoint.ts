@@ -51,7 +51,7 @@ export class TokenEndpoint {
     };
     if (clientAuth === 'basic') {
       const pair = `${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret ?? '')}`;
-      headers['Authorization'] = `Basic ${Buffer.from(pair).toString('base64')}`;
+      headers['Authorization'] = `Basic ${base64Utf8(pair)}`;
     } else {
       form.set('client_id', clientId);
       if (clientSecret) form.set('client_secret', clientSecret);
@@ -133,4 +133,11 @@ function originOf(value: unknown): string {
   } catch {
     return '';
   }
+}
+
+/** Base64 of a string's UTF-8 bytes, without Node's Buffer (the browser build has none). */
+function base64Utf8(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }

@@ -3,7 +3,7 @@ import type { AuthManagerOptions, CommonAuthOptions } from '../auth/options';
 import type { TokenStore } from '../auth/token-store';
 import { FileTokenStore } from '../stores/file-token-store';
 import { RedisUrlStore } from '../stores/redis-url-store';
-import { ConfigError } from '../errors';
+import { gatewaySection } from './gateway-section';
 import type { GatewayConfig, GatewaySection } from './types';
 
 /**
@@ -30,15 +30,7 @@ function tokenCacheStore(tokenCache: string | undefined): TokenStore | undefined
   return /^rediss?:\/\//i.test(tokenCache) ? new RedisUrlStore(tokenCache) : new FileTokenStore(tokenCache);
 }
 
-/** The `gateway` section of what `loadConfig()` returns, or the section itself; a `ConfigError` for anything else. */
-export function gatewaySection(config: GatewayConfig | GatewaySection): GatewaySection {
-  const candidate: unknown = config !== null && typeof config === 'object' && 'gateway' in config ? config.gateway : config;
-  const authType = (candidate as { authType?: unknown } | null)?.authType;
-  if (authType !== 'jwt' && authType !== 'internal') {
-    throw new ConfigError('expected what loadConfig() returns, or its gateway section (with authType jwt or internal)', { key: 'gateway.auth_type' });
-  }
-  return candidate as GatewaySection;
-}
-
 // `AuthManager.fromConfig` reads configs through this module: auth/ itself never imports config/.
 installConfigReader((config: AuthConfigInput, overrides?: CommonAuthOptions) => authOptionsFromConfig(config as GatewayConfig | GatewaySection, overrides));
+
+export { gatewaySection };

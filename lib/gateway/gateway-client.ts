@@ -3,7 +3,7 @@ import { AuthManager } from '../auth/auth-manager';
 import type { CommonAuthOptions } from '../auth/options';
 import { INSPECT, printed } from '../auth/printable';
 import { isTokenSource, type TokenSource } from '../auth/token-source';
-import { gatewaySection } from '../config/auth-options';
+import { gatewaySection } from '../config/gateway-section';
 import type { GatewayConfig, GatewaySection } from '../config/types';
 import { AuthError, ConfigError, ErrorCodes, invalidOption, safeCause } from '../errors';
 import { attachAuth } from '../http/attach-auth';

@@ -11,6 +11,8 @@ export interface HttpRoutes {
   sessionMetrics: PathMatcher;
   health: PathMatcher;
   token: PathMatcher;
+  /** Static files served on GET without credentials (a test page and its bundle, so a browser test runs on the gateway's own origin). */
+  files?: Record<string, { type: string; body: string }>;
   /** Builds the `ws_url` returned for a new session, on the host the request named (`localhost` stays `localhost`). */
   streamUrl(sessionId: string, host: string | undefined): string;
 }
@@ -41,6 +43,13 @@ export function createHttpHandler(state: GatewayState, routes: HttpRoutes): (req
       return;
     }
 
+    const file = method === 'GET' ? routes.files?.[pathname] : undefined;
+    if (file) {
+      request.resume();
+      state.countHttp('file', 200);
+      response.writeHead(200, { 'Content-Type': file.type, 'Cache-Control': 'no-store' }).end(file.body);
+      return;
+    }
     const route = routeOf(method, pathname, routes);
     if (!route) {
       request.resume();

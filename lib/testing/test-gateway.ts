@@ -25,6 +25,8 @@ export interface TestGatewayOptions extends TokenAuthorityOptions {
    * channel test needs no `createSession` first.
    */
   strictSessions?: boolean;
+  /** Static files by path (`{ '/': { type: 'text/html', body } }`), served on GET without credentials: a test page on the gateway's own origin. */
+  files?: Record<string, { type: string; body: string }>;
   /** Echo each stream message back as `{type:'echo', seq, data}`. Default true. */
   echo?: boolean;
   /** A token side shared with another server (a token endpoint of its own, say); default a new one from the token options. */
@@ -93,6 +95,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       sessionMetrics: compilePath(paths.sessionMetrics),
       health: compilePath(paths.health),
       token: compilePath(paths.token),
+      ...(options.files && { files: options.files }),
       // A plain host[:port] from the request keeps the client's own origin (its ws_url origin check compares them).
       streamUrl: (sessionId, host) => `${host !== undefined && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host) ? `ws://${host}` : wsUrl}${stream.build(sessionId)}`,
     }),

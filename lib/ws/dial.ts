@@ -1,6 +1,7 @@
 import type WebSocket from 'ws';
 import type { RawData } from 'ws';
 import type { ResolvedChannelOptions } from './options';
+import { unref } from './timers';
 import type { UpgradeCredentials } from './token-transport';
 
 /** What the channel hears from one socket. */
@@ -52,7 +53,7 @@ export async function closeGracefully(socket: WebSocket, code: number, reason: s
       socket.terminate();
       resolve(); // a socket that never reports its close must not hold close() forever
     }, timeoutMs);
-    cutOff.unref();
+    unref(cutOff);
     socket.once('close', () => {
       clearTimeout(cutOff);
       resolve();

@@ -105,7 +105,9 @@ export class Inbox<T> {
   }
 }
 
+const utf8 = new TextEncoder();
+
 /** A received message's size for the byte bound: a string's UTF-8 length, a buffer's bytes. */
 export function messageBytes(message: string | Uint8Array): number {
-  return typeof message === 'string' ? Buffer.byteLength(message) : message.byteLength;
+  return typeof message === 'string' ? utf8.encode(message).byteLength : message.byteLength;
 }

@@ -34,7 +34,7 @@ export interface SessionChannelOptions {
   /** Where the token goes on the upgrade. Default `'header'`. */
   tokenTransport?: TokenTransport;
   reconnect?: Partial<ReconnectOptions>;
-  /** Ping interval; the peer is dropped after two silent intervals. 0 disables. Default 30 000. */
+  /** Ping interval; the peer is dropped after two silent intervals. 0 disables. Default 30 000 (in a browser, which has no ws ping: off). */
   heartbeatMs?: number;
   /** Bound of the send queue used while not connected. Default 1 000. */
   maxQueuedMessages?: number;
@@ -134,6 +134,12 @@ export function resolveChannelOptions(options: SessionChannelOptions): ResolvedC
     // ws keeps every header but Authorization and Cookie across a redirect: an API key would follow it anywhere.
     throw invalid('wsOptions.followRedirects', 'is not supported: credentials would follow the redirect to another host');
   }
+  const SocketClass = options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor);
+  // In a browser (the browser build's socket says so): no upgrade headers, no ws pings.
+  const inBrowser = (SocketClass as { browser?: unknown }).browser === true;
+  if (inBrowser && (options.tokenTransport ?? 'header') === 'header') {
+    throw invalid('tokenTransport', "'header' cannot work in a browser, which sets no headers on a WebSocket upgrade: use 'subprotocol' or 'query'");
+  }
   const reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
   for (const key of ['initialDelayMs', 'maxDelayMs', 'factor', 'maxAttempts', 'stableAfterMs'] as const) {
     if (typeof reconnect[key] !== 'number' || Number.isNaN(reconnect[key]) || reconnect[key] < 0) throw invalid(`reconnect.${key}`, 'must be a non-negative number');
@@ -143,7 +149,7 @@ export function resolveChannelOptions(options: SessionChannelOptions): ResolvedC
     auth: options.auth,
     tokenTransport: options.tokenTransport ?? 'header',
     reconnect,
-    heartbeatMs: count(options, 'heartbeatMs', 30_000),
+    heartbeatMs: inBrowser ? 0 : count(options, 'heartbeatMs', 30_000),
     maxQueuedMessages: count(options, 'maxQueuedMessages', 1_000),
     queuedMessageTtlMs: count(options, 'queuedMessageTtlMs', 30_000),
     maxBufferedMessages: count(options, 'maxBufferedMessages', 10_000),
@@ -159,7 +165,7 @@ export function resolveChannelOptions(options: SessionChannelOptions): ResolvedC
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
     timers: options.timers ?? systemTimers,
-    WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
+    WebSocket: SocketClass,
     wsOptions: options.wsOptions ?? {},
   };
 }

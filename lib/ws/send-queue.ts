@@ -28,7 +28,7 @@ export interface SendQueueOptions {
 export class SendQueue<T> {
   private entries: Array<QueuedSend<T>> = [];
   private nextSeq = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: SendQueueOptions) {
@@ -84,7 +84,7 @@ export class SendQueue<T> {
       this.timer = undefined;
       this.expire();
     }, Math.max(0, head - this.now()));
-    this.timer.unref();
+    (this.timer as { unref?: () => void }).unref?.(); // Node only: a browser timer is a number
   }
 
   private disarm(): void {
