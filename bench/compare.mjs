@@ -34,8 +34,9 @@ const { websocket } = await import('./scenarios/websocket.mjs');
 const { memory } = await import('./scenarios/memory.mjs');
 const { fleet } = await import('./scenarios/fleet.mjs');
 const { size } = await import('./scenarios/size.mjs');
+const { tool } = await import('./scenarios/tool.mjs');
 
-const SCENARIOS = ['overhead', 'storm', 'rolling', 'websocket', 'memory', 'fleet', 'size'];
+const SCENARIOS = ['overhead', 'storm', 'rolling', 'websocket', 'memory', 'fleet', 'size', 'tool'];
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, help: { type: 'boolean', default: false } },
 });
@@ -59,6 +60,7 @@ const settings = args.quick
       websocket: { channels: 200, limitMs: 30_000 },
       memory: { requests: 20_000, peerRequests: 10_000, loopbackRequests: 2_000, concurrency: 32 },
       fleet: { processes: 4, ttlSeconds: 1, durationMs: 3_000, concurrency: 16, hotPathRounds: 4, hotPathRequests: 1_000 },
+      tool: { durationMs: 2_000, sessions: 10, rounds: 2, workers: [1, 2] },
     }
   : {
       overhead: { rounds: 15, requests: 1_000, concurrency: 16, inProcessRounds: 5, inProcessRequests: 5_000 },
@@ -67,6 +69,7 @@ const settings = args.quick
       websocket: { channels: 1_000, limitMs: 60_000 },
       memory: { requests: 100_000, peerRequests: 50_000, loopbackRequests: 10_000, concurrency: 32 },
       fleet: { processes: 4, ttlSeconds: 1, durationMs: 6_000, concurrency: 16, hotPathRounds: 10, hotPathRequests: 2_000 },
+      tool: { durationMs: 5_000, sessions: 10, rounds: 3, workers: [1, 2, 4] },
     };
 
 const RUN_LIMIT_MS = 10 * 60_000;
@@ -100,6 +103,7 @@ const runners = {
   memory: () => memory(server, contenders, settings.memory),
   fleet: () => fleet(settings.fleet),
   size: () => size(),
+  tool: () => tool(settings.tool),
 };
 
 let exitCode = 0;

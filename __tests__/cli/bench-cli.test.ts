@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { parseBenchArgs, parseDuration } from '../../lib/cli/args';
-import type { BenchSummary } from '../../lib/cli/bench';
+import type { BenchResult as BenchSummary } from '../../lib/cli/result';
 import { startTestGateway, type TestGateway } from '../../lib/testing';
 
 // The command as users run it: the built CLI in a child process.
@@ -29,7 +29,7 @@ describe('axios-ws-auth bench (child process)', () => {
     const summary = JSON.parse(stdout) as BenchSummary;
     expect(summary.completed).toBe(true);
     expect(summary.sessions).toEqual({ requested: 4, created: 4, streamed: 4, failed: 0 });
-    expect(summary.messages).toMatchObject({ sent: 1600, echoed: 1600, unanswered: 0 });
+    expect(summary.messages).toMatchObject({ sent: 1600, answered: 1600, lost: 0, inFlightAtStop: 0 });
     expect(summary.errors.count).toBe(0);
     expect(summary.auth.refreshes).toBeGreaterThanOrEqual(1); // a 100 ms token cannot last the run (1 600 round trips)
     // What the client counted is what the server saw (an upgrade may still meet a token that ran out
@@ -60,7 +60,7 @@ describe('axios-ws-auth bench (child process)', () => {
       writeFileSync(path.join(dir, 'good.yaml'), config('${BENCH_PASSWORD}'));
       const good = await runCli(['bench', '--config', path.join(dir, 'good.yaml'), '--sessions', '2', '--messages', '10', '--json'], { BENCH_PASSWORD: 'password' });
       expect(good.code).toBe(0);
-      expect((JSON.parse(good.stdout) as BenchSummary).messages.echoed).toBe(20);
+      expect((JSON.parse(good.stdout) as BenchSummary).messages.answered).toBe(20);
       expect(gateway.stats().sessionsCreated).toBe(2);
       // The config's warnings come first, on stderr, with a hint.
       expect(good.stderr).toMatch(/warning: .*good\.yaml:9: gateway\.jwt\.clientid is not a known key; it was ignored \(did you mean client_id\?\)/);
@@ -69,7 +69,10 @@ describe('axios-ws-auth bench (child process)', () => {
       const bad = await runCli(['bench', '--config', path.join(dir, 'bad.yaml'), '--sessions', '2', '--messages', '10', '--json']);
       expect(bad.code).toBe(1);
       const summary = JSON.parse(bad.stdout) as BenchSummary;
-      expect(summary.sessions.failed).toBe(2);
+      // Said as it is: the run did not start (not "completed" with a failed refresh).
+      expect(summary).toMatchObject({ authFailed: true, sessions: { created: 0 } });
+      const table = await runCli(['bench', '--config', path.join(dir, 'bad.yaml'), '--sessions', '2', '--messages', '10']);
+      expect(table.stdout).toMatch(/^run +did not start: the first authentication failed/m);
       expect(bad.stdout + bad.stderr).not.toContain('wrong-password-123');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -88,7 +91,9 @@ describe('axios-ws-auth bench (child process)', () => {
     expect(code).toBe(130);
     const summary = JSON.parse(stdout) as BenchSummary;
     expect(summary.completed).toBe(false);
-    expect(summary.messages.echoed).toBeGreaterThan(0);
+    expect(summary.messages.answered).toBeGreaterThan(0);
+    const { sent, answered, lost, inFlightAtStop } = summary.messages;
+    expect(answered + lost + inFlightAtStop).toBe(sent); // every message accounted for
     expect(summary.sessions.failed).toBe(0);
   });
 

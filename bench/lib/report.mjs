@@ -109,6 +109,11 @@ function sizeTable({ rows }) {
   return `### (g) Browser bundle size — esbuild, minified, axios left out\n\n${table(headers, body)}`;
 }
 
+function toolTable(scenario) {
+  const rows = [['bare ws client', scenario.bareRate, '1'], ['axios-ws-auth bench --workers 1', scenario.toolRate, `${scenario.ratio} (${scenario.minRatio}–${scenario.maxRatio})`], ...scenario.scaling.map((s) => [`axios-ws-auth bench --workers ${s.workers}`, s.messagesPerSecond, '—'])];
+  return `### (h) The bench tool's own cost — embedded gateway, ${scenario.settings.sessions} sessions × 16 in flight, ${scenario.settings.durationMs / 1000} s, median of ${scenario.settings.rounds} alternating rounds\n\n${table(['client', 'msg/s', 'ratio to bare'], rows)}`;
+}
+
 const ours = (scenario, predicate = () => true) => scenario?.rows.find((row) => row.contender === 'axios-ws-auth' && !row.unavailable && !row.error && predicate(row));
 
 /** DESIGN.md §4, checked against the figures of this run. */
@@ -139,6 +144,8 @@ export function targets(results) {
   }
   const sized = ours(results.size);
   if (sized) add('browser entry, min + gzip (without axios)', '≤ 12 kB', `${sized.gzipKb} kB`, sized.gzipKb <= 12);
+  const t = results.tool;
+  if (t && !t.error) add('bench tool at --workers 1 ÷ bare ws client', '≥ 0.8', t.ratio, t.ratio >= 0.8);
   const hot = results.fleet?.hotPath;
   if (hot && !hot.unavailable) add('fleet: hot path with RedisTokenStore ÷ memory store; Redis commands', '≥ 0.97, 0', `${hot.ratio}, ${hot.redisCommandsDuringRounds}`, hot.ratio >= 0.97 && hot.redisCommandsDuringRounds === 0);
   return checks;
@@ -147,7 +154,7 @@ export function targets(results) {
 const round1 = (value) => Math.round(value * 10) / 10;
 
 export function renderMarkdown(results) {
-  const renderers = { overhead: overheadTable, storm: stormTable, rolling: rollingTable, websocket: websocketTable, memory: memoryTable, fleet: fleetTable, size: sizeTable };
+  const renderers = { overhead: overheadTable, storm: stormTable, rolling: rollingTable, websocket: websocketTable, memory: memoryTable, fleet: fleetTable, size: sizeTable, tool: toolTable };
   const sections = [];
   for (const [name, render] of Object.entries(renderers)) {
     const scenario = results[name];

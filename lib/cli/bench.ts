@@ -1,169 +1,224 @@
 import { performance } from 'node:perf_hooks';
-import { AuthManager } from '../auth/auth-manager';
-import type { AuthMetrics } from '../auth/metrics';
-import { summarize } from '../auth/metrics';
-import { loadConfig } from '../config/load-config';
 import { safeCause } from '../errors';
-import { GatewayClient } from '../gateway/gateway-client';
-import { startTestGateway, type TestGateway } from '../testing/test-gateway';
+import type { GatewayClient } from '../gateway/gateway-client';
+import type { TestGateway } from '../testing/test-gateway';
+import type { SessionChannel } from '../ws/session-channel';
 import type { BenchOptions } from './args';
+import { Recorder, type Operation } from './recorder';
+import { machine, round, thresholdFigures, type BenchResult, type MessageCounts } from './result';
+import { openTarget, type SharedTarget } from './target';
+import { evaluateThresholds } from './thresholds';
 
-/** Messages in flight per session before the sender waits for echoes. */
+/** Messages in flight per session (closed model); an echo slower than the timeout is lost; the open model's tick. */
 const WINDOW = 16;
-/** An echo slower than this counts the message as unanswered. */
 const ECHO_TIMEOUT_MS = 5_000;
+const TICK_MS = 5;
 
-type Percentiles = ReturnType<typeof summarize>;
-
-/** Everything the bench measured; `--json` prints it as is. */
-export interface BenchSummary {
-  gateway: string;
-  /** False when stopped early (Ctrl-C or `--duration`). */
-  completed: boolean;
-  durationMs: number;
-  sessions: { requested: number; created: number; streamed: number; failed: number };
-  messages: { sent: number; echoed: number; unanswered: number; duplicates: number };
-  throughput: { messagesPerSecond: number; httpRequestsPerSecond: number };
-  latencyMs: { message: Percentiles; createSession: Percentiles; sessionMetrics: Percentiles };
-  http: { requests: number; failures: number };
-  ws: { connects: number; reconnects: number };
-  auth: AuthMetrics;
-  /** Embedded gateway only: what the server saw. */
-  server?: { tokenRequests: number; expiredTokenRequests: number; renewals: number; closedWith4401: number };
-  errors: { count: number; first: string[] };
+/** What the live progress line shows. */
+export interface BenchProgress {
+  elapsedMs: number;
+  durationMs: number | undefined;
+  sent: number;
+  answered: number;
+  errors: number;
+  refreshes: number;
 }
 
 export interface BenchHooks {
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: (progress: BenchProgress) => void;
   /** Aborting stops the run early; the summary is still produced. */
   signal?: AbortSignal;
   /** The config's warnings (unknown keys…), before the run starts. */
   onWarning?: (message: string) => void;
 }
 
-/** Runs the bench: sessions over HTTP, messages over WebSocket, all through one AuthManager. */
-export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): Promise<BenchSummary> {
-  let embedded: TestGateway | undefined;
-  let client: GatewayClient;
-  if (options.config) {
-    const config = await loadConfig(options.config);
-    for (const warning of config.warnings) hooks.onWarning?.(warning);
-    client = GatewayClient.fromConfig(config);
-  } else {
-    embedded = await startTestGateway({ accessTokenTtlSeconds: options.tokenTtlSeconds, tokenLatencyMs: 10 });
-    const auth = new AuthManager({ grant: 'password', tokenUrl: embedded.tokenUrl, clientId: 'benchmark-client', username: 'user@example.com', password: 'password', autoRefresh: true });
-    client = new GatewayClient({ baseUrl: embedded.baseUrl, wsUrl: embedded.wsUrl, auth });
-  }
-  const run = new BenchRun(client, options, hooks);
+/** Runs the bench in this process: sessions over HTTP, messages over WebSocket, all through one AuthManager. */
+export async function runBench(options: BenchOptions, hooks: BenchHooks = {}, shared?: SharedTarget): Promise<BenchResult> {
+  const target = await openTarget(options, hooks, shared);
   try {
-    return await run.execute(embedded);
+    const result = await new BenchRun(target.client, options, hooks, target.embedded).execute(target.name);
+    return { ...result, thresholds: evaluateThresholds(options.thresholds, thresholdFigures(result)) };
   } finally {
-    await client.close();
-    client.auth.close();
-    await embedded?.close();
+    await target.close();
   }
+}
+
+interface Pending {
+  /** When it should have gone (open model) or went (closed): latency counts from here. */
+  from: number;
+  measured: boolean;
 }
 
 class BenchRun {
   private readonly stop = new AbortController();
-  /** Channels streaming now: a stop closes them, so no connect() or send() keeps the run waiting. */
-  private readonly live = new Set<{ close(): Promise<void> }>();
-  private readonly messageLatencies: number[] = [];
-  private readonly createLatencies: number[] = [];
-  private readonly metricsLatencies: number[] = [];
+  private readonly live = new Set<SessionChannel>();
+  private readonly recorder = new Recorder(() => performance.now());
   private readonly errorMessages: string[] = [];
-  private counts = { created: 0, streamed: 0, failed: 0, sent: 0, echoed: 0, unanswered: 0, duplicates: 0, httpRequests: 0, httpFailures: 0, connects: 0, reconnects: 0, errors: 0 };
+  private readonly messages: MessageCounts = { sent: 0, answered: 0, lost: 0, inFlightAtStop: 0, duplicates: 0 };
+  private counts = { created: 0, streamed: 0, failed: 0, httpRequests: 0, httpFailures: 0, connects: 0, reconnects: 0, errors: 0 };
+  private measuredFrom = 0;
+  private measuredMs: number | undefined;
+  /** The open model's schedule starts here for every session: a session that connects late catches up. */
+  private scheduleFrom = 0;
+  private authFailed = false;
 
   constructor(
     private readonly client: GatewayClient,
     private readonly options: BenchOptions,
     private readonly hooks: BenchHooks,
+    private readonly embedded: TestGateway | undefined,
   ) {}
 
-  async execute(embedded: TestGateway | undefined): Promise<BenchSummary> {
-    const started = performance.now();
+  async execute(gatewayName: string): Promise<Omit<BenchResult, 'thresholds'>> {
+    const startedAt = new Date().toISOString();
+    const { durationMs, warmupMs, stall } = this.options;
     const stopRun = () => {
+      // What is answered from now on is in flight at the stop, not in the figures.
+      if (this.recorder.measuring) this.measuredMs = performance.now() - this.measuredFrom;
+      this.recorder.measuring = false;
       this.stop.abort();
       for (const channel of this.live) void channel.close();
     };
     this.hooks.signal?.addEventListener('abort', stopRun, { once: true });
-    const deadline = this.options.durationMs === undefined ? undefined : setTimeout(stopRun, this.options.durationMs);
-    deadline?.unref();
-    let next = 0;
-    const worker = async () => {
-      while (next < this.options.sessions && !this.stop.signal.aborted) await this.runSession(next++);
-    };
+    const onToken = () => this.recorder.mark('token');
+    this.client.auth.on('token', onToken);
+    const timers: NodeJS.Timeout[] = [];
+    const later = (ms: number, fn: () => void) => timers.push(setTimeout(fn, ms)); // all cleared at the end
+    const begin = () => (this.recorder.start(), (this.measuredFrom = performance.now()));
+    if (warmupMs > 0) later(warmupMs, begin);
+    else begin();
+    if (durationMs !== undefined) later(warmupMs + durationMs, stopRun);
+    if (stall && this.embedded) later(warmupMs + stall.atMs, () => this.embedded?.streams.stall(stall.forMs));
+    const progress = setInterval(() => this.report(), 250);
     try {
-      await Promise.all(Array.from({ length: Math.min(this.options.concurrency, this.options.sessions) }, worker));
+      await this.client.auth.getAccessToken().catch((error: unknown) => {
+        this.authFailed = true;
+        throw error;
+      });
+      this.scheduleFrom = performance.now();
+      // Sustained runs keep `concurrency` sessions streaming until the end; counted runs go through `sessions`.
+      const total = durationMs === undefined ? this.options.sessions : this.options.concurrency;
+      let next = 0;
+      const lane = async () => {
+        while (next < total && !this.stop.signal.aborted) await this.runSession(next++);
+      };
+      await Promise.all(Array.from({ length: Math.min(this.options.concurrency, total) }, lane));
+    } catch (error) {
+      this.fail(error);
     } finally {
-      if (deadline) clearTimeout(deadline);
+      for (const timer of timers) clearTimeout(timer);
+      clearInterval(progress);
+      this.client.auth.off('token', onToken);
       this.hooks.signal?.removeEventListener('abort', stopRun);
     }
-    return this.summary(performance.now() - started, embedded);
+    return this.result(startedAt, gatewayName, this.hooks.signal?.aborted !== true);
+  }
+
+  private report(): void {
+    const { sent, answered } = this.messages;
+    this.hooks.onProgress?.({ elapsedMs: this.recorder.measuring ? performance.now() - this.measuredFrom : 0, durationMs: this.options.durationMs, sent, answered, errors: this.counts.errors, refreshes: this.client.auth.metrics().refreshes });
   }
 
   private async runSession(index: number): Promise<void> {
     let sessionId: string;
     try {
-      sessionId = (await this.http(this.createLatencies, () => this.client.createSession({ bench: true, index }))).sessionId;
+      sessionId = (await this.http('createSession', () => this.client.createSession({ bench: true, index }))).sessionId;
       this.counts.created++;
     } catch (error) {
       this.counts.failed++;
-      this.fail(error);
-      return;
+      return this.fail(error);
     }
-    const channel = this.client.openSession(sessionId, { renewOnOpenSocket: (token) => ({ type: 'auth', token }) });
+    const channel = this.client.openSession(sessionId, { renewOnOpenSocket: (token) => ({ type: 'auth', token }), maxQueuedMessages: 1_000_000 });
     this.live.add(channel);
-    const pending = new Map<number, number>();
+    const pending = new Map<number, Pending>();
     let wake: (() => void) | undefined;
     channel.on('open', () => {
       this.counts.connects++;
       // After a reconnect, what the old socket may have lost goes again; echoes are matched by id.
       for (const id of pending.keys()) channel.send({ type: 'bench', id }).catch(() => undefined);
     });
-    channel.on('reconnecting', () => this.counts.reconnects++);
+    channel.on('reconnecting', () => {
+      this.counts.reconnects++;
+      this.recorder.mark('reconnect');
+    });
     channel.on('error', (error) => this.fail(error));
     channel.on('message', (data) => {
-      const id = echoedId(data);
-      if (id === undefined) return;
-      const sentAt = pending.get(id);
-      if (sentAt === undefined) {
-        this.counts.duplicates++;
-        return;
+      const echo = parseEcho(data);
+      if (echo === 'renewal') return this.recorder.mark('renewal');
+      if (echo === undefined) return;
+      const entry = pending.get(echo);
+      if (!entry) return void this.messages.duplicates++;
+      if (entry.measured && !this.recorder.measuring) return; // answered after the stop: it stays in flight
+      pending.delete(echo);
+      if (entry.measured) {
+        this.messages.answered++;
+        this.recorder.record('message', performance.now() - entry.from);
       }
-      pending.delete(id);
-      this.counts.echoed++;
-      this.messageLatencies.push(performance.now() - sentAt);
-      this.hooks.onProgress?.(this.counts.echoed + this.counts.unanswered, this.options.sessions * this.options.messages);
       wake?.();
     });
+    const send = (id: number, from: number) => {
+      const measured = this.recorder.measuring;
+      pending.set(id, { from, measured });
+      if (measured) {
+        this.messages.sent++;
+        this.recorder.sent();
+      }
+      return channel.send({ type: 'bench', id });
+    };
     try {
       await channel.connect();
-      for (let id = 0; id < this.options.messages && !this.stop.signal.aborted; id++) {
-        while (pending.size >= WINDOW && !this.stop.signal.aborted) await this.waitForEcho(pending, (resolve) => (wake = resolve));
-        pending.set(id, performance.now());
-        this.counts.sent++;
-        await channel.send({ type: 'bench', id });
-      }
+      if (this.options.rate === undefined) await this.streamClosed(pending, send, (resolve) => (wake = resolve));
+      else await this.streamOpen(send);
       while (pending.size > 0 && !this.stop.signal.aborted) await this.waitForEcho(pending, (resolve) => (wake = resolve));
-      await this.http(this.metricsLatencies, () => this.client.getSessionMetrics(sessionId));
-      this.counts.streamed++;
+      if (!this.stop.signal.aborted) {
+        await this.http('sessionMetrics', () => this.client.getSessionMetrics(sessionId));
+        this.counts.streamed++;
+      }
+      else if (this.hooks.signal?.aborted !== true) this.counts.streamed++; // streamed until --duration ended
     } catch (error) {
       // A channel closed by a stop is not a failed session.
       if (!this.stop.signal.aborted) {
         this.counts.failed++;
         this.fail(error);
-      }
+      } else if (this.hooks.signal?.aborted !== true) this.counts.streamed++;
     } finally {
-      // Messages still in flight when the run was stopped are not failures; any other leftover is.
-      if (!this.stop.signal.aborted) this.counts.unanswered += pending.size;
+      const measuredLeft = [...pending.values()].filter((entry) => entry.measured).length;
+      if (this.stop.signal.aborted) this.messages.inFlightAtStop += measuredLeft;
+      else this.messages.lost += measuredLeft;
       this.live.delete(channel);
       await channel.close();
     }
   }
 
-  /** Waits for the next echo; past the timeout, the oldest message counts as unanswered. */
-  private async waitForEcho(pending: Map<number, number>, arm: (resolve: () => void) => void): Promise<void> {
+  /** Closed model: WINDOW messages in flight; the next goes when an echo comes. */
+  private async streamClosed(pending: Map<number, Pending>, send: (id: number, from: number) => Promise<void>, arm: (resolve: () => void) => void): Promise<void> {
+    const limit = this.options.durationMs === undefined ? this.options.messages : Infinity;
+    for (let id = 0; id < limit && !this.stop.signal.aborted; id++) {
+      while (pending.size >= WINDOW && !this.stop.signal.aborted) await this.waitForEcho(pending, arm);
+      if (this.stop.signal.aborted) break;
+      void send(id, performance.now()).catch(() => undefined); // the window bounds what is in flight; a write's own wait would only slow the sender
+    }
+  }
+
+  /**
+   * Open model: this session's share of `--rate`, on a schedule; each message
+   * counts its latency from when it should have gone, so a stalled gateway
+   * shows in the figures instead of slowing the sender down (coordinated omission).
+   */
+  private async streamOpen(send: (id: number, from: number) => Promise<void>): Promise<void> {
+    const interval = 1000 / (this.options.rate! / this.options.concurrency);
+    const limit = this.options.durationMs === undefined ? this.options.messages : Infinity;
+    const start = this.scheduleFrom;
+    let id = 0;
+    while (id < limit && !this.stop.signal.aborted) {
+      const now = performance.now();
+      for (let due = start + id * interval; due <= now && id < limit; due = start + id * interval) void send(id++, due).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+    }
+  }
+
+  /** Waits for the next echo; past the timeout, the oldest message counts as lost. */
+  private async waitForEcho(pending: Map<number, Pending>, arm: (resolve: () => void) => void): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     let onStop: (() => void) | undefined;
     const answered = await new Promise<boolean>((resolve) => {
@@ -174,21 +229,20 @@ class BenchRun {
     });
     clearTimeout(timer);
     if (onStop) this.stop.signal.removeEventListener('abort', onStop);
-    if (!answered) {
-      const oldest = pending.keys().next();
-      if (!oldest.done) {
-        pending.delete(oldest.value);
-        this.counts.unanswered++;
-      }
-    }
+    if (answered) return;
+    const oldest = pending.entries().next();
+    if (oldest.done) return;
+    pending.delete(oldest.value[0]);
+    if (oldest.value[1].measured) this.messages.lost++;
+    this.recorder.error();
   }
 
-  private async http<T>(latencies: number[], call: () => Promise<T>): Promise<T> {
+  private async http<T>(operation: Operation, call: () => Promise<T>): Promise<T> {
     const started = performance.now();
     this.counts.httpRequests++;
     try {
       const result = await call();
-      latencies.push(performance.now() - started);
+      this.recorder.record(operation, performance.now() - started);
       return result;
     } catch (error) {
       this.counts.httpFailures++;
@@ -198,45 +252,50 @@ class BenchRun {
 
   private fail(error: unknown): void {
     this.counts.errors++;
+    this.recorder.error();
     const message = safeCause(error).message;
     if (this.errorMessages.length < 10 && !this.errorMessages.includes(message)) this.errorMessages.push(message);
   }
 
-  private summary(durationMs: number, embedded: TestGateway | undefined): BenchSummary {
-    const { counts } = this;
-    const seconds = durationMs / 1000;
-    const stats = embedded?.stats();
+  private result(startedAt: string, gateway: string, completed: boolean): Omit<BenchResult, 'thresholds'> {
+    const { counts, messages, options } = this;
+    const durationMs = this.measuredMs ?? (this.recorder.measuring ? performance.now() - this.measuredFrom : 0);
+    const seconds = durationMs / 1000 || 1;
+    const stats = this.embedded?.stats();
+    const { tokenRequests, authentications, refreshes, refreshFailures, fallbacks, unauthorized, storeHits } = this.client.auth.metrics();
     return {
-      gateway: embedded ? `embedded (${embedded.baseUrl}, token TTL ${this.options.tokenTtlSeconds} s)` : (this.options.config ?? ''),
-      completed: !this.stop.signal.aborted,
+      tool: 'axios-ws-auth bench',
+      version: 1,
+      startedAt,
+      machine: machine(),
+      options: { ...options, thresholds: options.thresholds.map((threshold) => threshold.expression) },
+      gateway,
+      model: options.rate === undefined ? 'closed' : 'open',
+      workers: 1,
+      completed,
       durationMs: Math.round(durationMs),
-      sessions: { requested: this.options.sessions, created: counts.created, streamed: counts.streamed, failed: counts.failed },
-      messages: { sent: counts.sent, echoed: counts.echoed, unanswered: counts.unanswered, duplicates: counts.duplicates },
-      throughput: { messagesPerSecond: round(counts.echoed / seconds), httpRequestsPerSecond: round(counts.httpRequests / seconds) },
-      latencyMs: { message: rounded(this.messageLatencies), createSession: rounded(this.createLatencies), sessionMetrics: rounded(this.metricsLatencies) },
+      sessions: { requested: options.durationMs === undefined ? options.sessions : options.concurrency, created: counts.created, streamed: counts.streamed, failed: counts.failed },
+      messages: { ...messages },
+      throughput: { messagesPerSecond: round(messages.answered / seconds), httpRequestsPerSecond: round(counts.httpRequests / seconds) },
+      latencyMs: { message: this.recorder.percentiles('message'), createSession: this.recorder.percentiles('createSession'), sessionMetrics: this.recorder.percentiles('sessionMetrics') },
       http: { requests: counts.httpRequests, failures: counts.httpFailures },
       ws: { connects: counts.connects, reconnects: counts.reconnects },
-      auth: this.client.auth.metrics(),
-      ...(stats && {
-        server: { tokenRequests: stats.token.tokenRequests, expiredTokenRequests: stats.expiredTokenRequests, renewals: stats.ws.renewals, closedWith4401: stats.ws.closed['4401'] ?? 0 },
-      }),
-      errors: { count: counts.errors + counts.unanswered, first: this.errorMessages },
+      auth: { tokenRequests, authentications, refreshes, refreshFailures, fallbacks, unauthorized, storeHits },
+      authFailed: this.authFailed,
+      ...(stats && { server: { tokenRequests: stats.token.tokenRequests, expiredTokenRequests: stats.expiredTokenRequests, renewals: stats.ws.renewals, closedWith4401: stats.ws.closed['4401'] ?? 0 } }),
+      errors: { count: counts.errors + messages.lost, first: this.errorMessages },
+      figures: this.recorder.figures(),
     };
   }
 }
 
-function echoedId(data: string | Buffer): number | undefined {
+/** The id of an echoed bench message, `'renewal'` for an in-band renewal's answer, else undefined. */
+function parseEcho(data: string | Buffer): number | 'renewal' | undefined {
   try {
-    const message = JSON.parse(String(data)) as { data?: { type?: unknown; id?: unknown } };
+    const message = JSON.parse(String(data)) as { type?: unknown; data?: { type?: unknown; id?: unknown } };
+    if (message.type === 'auth_ok') return 'renewal';
     return message.data?.type === 'bench' && typeof message.data.id === 'number' ? message.data.id : undefined;
   } catch {
     return undefined;
   }
-}
-
-const round = (value: number) => Math.round(value * 100) / 100;
-
-function rounded(samples: number[]): Percentiles {
-  const summary = summarize(samples);
-  return summary && { p50: round(summary.p50), p95: round(summary.p95), p99: round(summary.p99), max: round(summary.max) };
 }

@@ -1,39 +1,40 @@
-import type { BenchSummary } from './bench';
+import type { BenchResult } from './result';
+import type { Percentiles } from './recorder';
 
-type Percentiles = BenchSummary['latencyMs']['message'];
-
-/** The summary as a readable two-column table. */
-export function formatSummary(summary: BenchSummary): string {
-  const { sessions, messages, throughput, latencyMs, http, ws, auth, server, errors } = summary;
+/** The run as a readable two-column table, saying what happened. */
+export function formatSummary(result: BenchResult): string {
+  const { sessions, messages, throughput, latencyMs, http, ws, auth, server, errors } = result;
+  const how = result.authFailed ? 'did not start: the first authentication failed' : result.completed ? 'completed' : 'stopped early (Ctrl-C)';
+  const model = result.model === 'open' ? `open model, ${result.options.rate} msg/s scheduled` : 'closed model';
   const rows: Array<[string, string] | 'rule'> = [
-    ['gateway', summary.gateway],
-    ['run', `${summary.completed ? 'completed' : 'stopped early'} in ${(summary.durationMs / 1000).toFixed(2)} s`],
+    ['gateway', result.gateway],
+    ['run', `${how}; ${(result.durationMs / 1000).toFixed(2)} s measured, ${model}, ${result.workers} worker${result.workers === 1 ? '' : 's'}`],
     'rule',
-    ['sessions', `${sessions.created}/${sessions.requested} created, ${sessions.streamed} streamed, ${sessions.failed} failed`],
-    ['messages', `${messages.sent} sent, ${messages.echoed} echoed, ${messages.unanswered} unanswered, ${messages.duplicates} duplicates`],
-    ['throughput', `${throughput.messagesPerSecond} msg/s, ${throughput.httpRequestsPerSecond} HTTP req/s`],
+    ['sessions', `${sessions.created}/${sessions.requested} created, ${sessions.streamed} streamed to the end, ${sessions.failed} failed`],
+    ['messages', `${messages.sent} sent = ${messages.answered} answered + ${messages.lost} lost + ${messages.inFlightAtStop} in flight at stop; ${messages.duplicates} duplicate echoes`],
+    ['throughput', `${throughput.messagesPerSecond} msg/s answered, ${throughput.httpRequestsPerSecond} HTTP req/s`],
     ['message latency', percentiles(latencyMs.message)],
     ['createSession', percentiles(latencyMs.createSession)],
     ['getSessionMetrics', percentiles(latencyMs.sessionMetrics)],
     ['http', `${http.requests} requests, ${http.failures} failed`],
     ['websocket', `${ws.connects} connects, ${ws.reconnects} reconnects`],
     'rule',
-    ['token requests', `${auth.tokenRequests} (${auth.authentications} authentications, ${auth.refreshes} refreshes, ${auth.fallbacks} fallbacks)`],
-    ['refresh failures', String(auth.refreshFailures)],
+    ['token requests', `${auth.tokenRequests} from this client (${auth.authentications} authentications, ${auth.refreshes} refreshes, ${auth.fallbacks} fallbacks, ${auth.storeHits} adopted from the shared store)`],
+    ['failed token requests', String(auth.refreshFailures)],
     ['401s handled', String(auth.unauthorized)],
-    ['refresh latency', percentiles(auth.refreshLatencyMs)],
   ];
-  if (server) {
-    rows.push(['server saw', `${server.tokenRequests} token requests, ${server.renewals} in-band renewals, ${server.closedWith4401} closes 4401, ${server.expiredTokenRequests} expired-token requests`]);
+  if (server) rows.push(['server saw', `${server.tokenRequests} token requests, ${server.renewals} in-band renewals, ${server.closedWith4401} closes 4401, ${server.expiredTokenRequests} expired-token requests`]);
+  if (result.thresholds.length > 0) {
+    rows.push('rule');
+    for (const { expression, actual, held } of result.thresholds) rows.push([held ? 'threshold held' : 'threshold FAILED', `${expression} (measured ${actual})`]);
   }
   rows.push('rule', ['errors', String(errors.count)]);
   for (const message of errors.first) rows.push(['', message]);
-
   const width = Math.max(...rows.map((row) => (row === 'rule' ? 0 : row[0].length)));
   const lines = rows.map((row) => (row === 'rule' ? '-'.repeat(width + 2 + 40) : `${row[0].padEnd(width)}  ${row[1]}`));
   return ['axios-ws-auth bench', ...lines].join('\n');
 }
 
 function percentiles(value: Percentiles): string {
-  return value ? `p50 ${value.p50} ms, p95 ${value.p95} ms, p99 ${value.p99} ms, max ${value.max} ms` : 'n/a';
+  return value.count === 0 ? 'n/a' : `p50 ${value.p50} ms, p90 ${value.p90}, p99 ${value.p99}, p99.9 ${value.p999}, max ${value.max} ms (${value.count})`;
 }

@@ -1,3 +1,5 @@
+// Whoever reads a config may hand it to AuthManager.fromConfig: the reader it needs comes with it.
+import './auth-options';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors';

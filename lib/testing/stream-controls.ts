@@ -32,6 +32,9 @@ export class StreamControls {
   private refusal: { status: number; remaining: number } | undefined;
   /** Close each new connection with this code right after accepting it. */
   closeOnAccept: number | undefined;
+  private stalledUntil = 0;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private readonly heldReplies: Array<() => void> = [];
 
   constructor(readonly echo: boolean) {}
 
@@ -63,6 +66,28 @@ export class StreamControls {
   /** Sends `message` as JSON to every open connection. */
   broadcast(message: unknown): void {
     for (const connection of this.openConnections()) connection.socket.send(JSON.stringify(message));
+  }
+
+  /** For `ms`, every stream reply is held (in order), then sent at once: a gateway that stalls. */
+  stall(ms: number): void {
+    this.stalledUntil = Date.now() + ms;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => this.release(), ms);
+    this.stallTimer.unref();
+  }
+
+  /** @internal Holds `send` while stalled; false when it may go now. */
+  hold(send: () => void): boolean {
+    if (Date.now() >= this.stalledUntil) return false;
+    this.heldReplies.push(send);
+    return true;
+  }
+
+  /** @internal Sends what a stall held, and stops holding. */
+  release(): void {
+    this.stalledUntil = 0;
+    clearTimeout(this.stallTimer);
+    for (const send of this.heldReplies.splice(0)) send();
   }
 
   /** @internal The status a refused upgrade gets, if one is due. */

@@ -84,6 +84,7 @@ export class StreamServer {
 
   /** Terminates every socket and clears every timer. */
   async close(): Promise<void> {
+    this.controls.release();
     for (const connection of [...this.connections]) this.end(connection, undefined, '');
     // Sockets whose close handshake is still under way are no longer in `connections`.
     for (const client of this.wss.clients) client.terminate();
@@ -150,6 +151,7 @@ export class StreamServer {
   }
 
   private reply(connection: Connection, json: object): void {
+    if (this.controls.hold(() => this.reply(connection, json))) return;
     if (connection.socket.readyState !== connection.socket.OPEN) return;
     connection.socket.send(JSON.stringify(json));
     this.state.countSent(connection.sessionId);
