@@ -52,6 +52,7 @@ interface Pending {
 class BenchRun {
   private readonly stop = new AbortController();
   private readonly live = new Set<SessionChannel>();
+  private readonly waiters = new Set<{ pending: Map<number, Pending>; wake: () => void }>();
   private readonly recorder = new Recorder(() => performance.now());
   private readonly errorMessages: string[] = [];
   private readonly messages: MessageCounts = { sent: 0, answered: 0, lost: 0, inFlightAtStop: 0, duplicates: 0 };
@@ -77,6 +78,7 @@ class BenchRun {
       if (this.recorder.measuring) this.measuredMs = performance.now() - this.measuredFrom;
       this.recorder.measuring = false;
       this.stop.abort();
+      for (const waiter of [...this.waiters]) waiter.wake();
       for (const channel of this.live) void channel.close();
     };
     this.hooks.signal?.addEventListener('abort', stopRun, { once: true });
@@ -90,11 +92,9 @@ class BenchRun {
     if (durationMs !== undefined) later(warmupMs + durationMs, stopRun);
     if (stall && this.embedded) later(warmupMs + stall.atMs, () => this.embedded?.streams.stall(stall.forMs));
     const progress = setInterval(() => this.report(), 250);
+    const sweeper = setInterval(() => this.sweep(), 1_000);
     try {
-      await this.client.auth.getAccessToken().catch((error: unknown) => {
-        this.authFailed = true;
-        throw error;
-      });
+      await this.client.auth.getAccessToken().catch((error: unknown) => Promise.reject(((this.authFailed = true), error)));
       this.scheduleFrom = performance.now();
       // Sustained runs keep `concurrency` sessions streaming until the end; counted runs go through `sessions`.
       const total = durationMs === undefined ? this.options.sessions : this.options.concurrency;
@@ -108,6 +108,7 @@ class BenchRun {
     } finally {
       for (const timer of timers) clearTimeout(timer);
       clearInterval(progress);
+      clearInterval(sweeper);
       this.client.auth.off('token', onToken);
       this.hooks.signal?.removeEventListener('abort', stopRun);
     }
@@ -137,10 +138,7 @@ class BenchRun {
       // After a reconnect, what the old socket may have lost goes again; echoes are matched by id.
       for (const id of pending.keys()) channel.send({ type: 'bench', id }).catch(() => undefined);
     });
-    channel.on('reconnecting', () => {
-      this.counts.reconnects++;
-      this.recorder.mark('reconnect');
-    });
+    channel.on('reconnecting', () => (this.counts.reconnects++, this.recorder.mark('reconnect')));
     channel.on('error', (error) => this.fail(error));
     channel.on('message', (data) => {
       const echo = parseEcho(data);
@@ -217,24 +215,26 @@ class BenchRun {
     }
   }
 
-  /** Waits for the next echo; past the timeout, the oldest message counts as lost. */
-  private async waitForEcho(pending: Map<number, Pending>, arm: (resolve: () => void) => void): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    let onStop: (() => void) | undefined;
-    const answered = await new Promise<boolean>((resolve) => {
-      arm(() => resolve(true));
-      timer = setTimeout(() => resolve(false), ECHO_TIMEOUT_MS);
-      onStop = () => resolve(true);
-      this.stop.signal.addEventListener('abort', onStop, { once: true });
+  /** Waits for the next echo (or the sweep, or the stop): no timer per message, which would cost the sender. */
+  private waitForEcho(pending: Map<number, Pending>, arm: (resolve: () => void) => void): Promise<void> {
+    return this.stop.signal.aborted ? Promise.resolve() : new Promise((resolve) => {
+      const waiter = { pending, wake: () => (this.waiters.delete(waiter), resolve()) };
+      this.waiters.add(waiter);
+      arm(waiter.wake);
     });
-    clearTimeout(timer);
-    if (onStop) this.stop.signal.removeEventListener('abort', onStop);
-    if (answered) return;
-    const oldest = pending.entries().next();
-    if (oldest.done) return;
-    pending.delete(oldest.value[0]);
-    if (oldest.value[1].measured) this.messages.lost++;
-    this.recorder.error();
+  }
+
+  /** Once a second: a waiting session's oldest message past the echo timeout is lost, and the session goes on. */
+  private sweep(): void {
+    const limit = performance.now() - ECHO_TIMEOUT_MS;
+    for (const waiter of [...this.waiters]) {
+      const oldest = waiter.pending.entries().next();
+      if (oldest.done || oldest.value[1].from > limit) continue;
+      waiter.pending.delete(oldest.value[0]);
+      if (oldest.value[1].measured) this.messages.lost++;
+      this.recorder.error();
+      waiter.wake();
+    }
   }
 
   private async http<T>(operation: Operation, call: () => Promise<T>): Promise<T> {
