@@ -110,7 +110,7 @@ function sizeTable({ rows }) {
 }
 
 function toolTable(scenario) {
-  const rows = [['bare ws client', scenario.bareRate, '1'], ['axios-ws-auth bench --workers 1', scenario.toolRate, `${scenario.ratio} (${scenario.minRatio}–${scenario.maxRatio})`], ...scenario.scaling.map((s) => [`axios-ws-auth bench --workers ${s.workers}`, s.messagesPerSecond, '—'])];
+  const rows = [['bare ws client', scenario.bareRate, '1'], ['axios-ws-auth bench --workers 1', scenario.toolRate, `${scenario.ratio} (${scenario.minRatio}–${scenario.maxRatio})`], ...scenario.scaling.map((s) => [`scaling: --workers ${s.workers}`, s.messagesPerSecond, '—'])];
   return `### (h) The bench tool's own cost — embedded gateway, ${scenario.settings.sessions} sessions × 16 in flight, ${scenario.settings.durationMs / 1000} s, median of ${scenario.settings.rounds} alternating rounds\n\n${table(['client', 'msg/s', 'ratio to bare'], rows)}`;
 }
 
