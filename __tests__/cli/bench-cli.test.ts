@@ -27,7 +27,7 @@ describe('axios-ws-auth bench (child process)', () => {
     const { code, stdout } = await runCli(['bench', '--sessions', '4', '--messages', '400', '--concurrency', '2', '--token-ttl', '0.1', '--json']);
     expect(code).toBe(0);
     const summary = JSON.parse(stdout) as BenchSummary;
-    expect(summary.completed).toBe(true);
+    expect(summary.partial).toBe(false);
     expect(summary.sessions).toEqual({ requested: 4, created: 4, streamed: 4, failed: 0 });
     expect(summary.messages).toMatchObject({ sent: 1600, answered: 1600, lost: 0, inFlightAtStop: 0 });
     expect(summary.errors.count).toBe(0);
@@ -90,7 +90,7 @@ describe('axios-ws-auth bench (child process)', () => {
     clearTimeout(interrupt);
     expect(code).toBe(130);
     const summary = JSON.parse(stdout) as BenchSummary;
-    expect(summary.completed).toBe(false);
+    expect(summary.partial).toBe(true);
     expect(summary.messages.answered).toBeGreaterThan(0);
     const { sent, answered, lost, inFlightAtStop } = summary.messages;
     expect(answered + lost + inFlightAtStop).toBe(sent); // every message accounted for

@@ -7,6 +7,7 @@ import type { BenchOptions } from './args';
 import { Recorder, type Operation } from './recorder';
 import { machine, round, thresholdFigures, type BenchResult, type MessageCounts } from './result';
 import { openTarget, type SharedTarget } from './target';
+import { parseEcho } from './echo';
 import { evaluateThresholds } from './thresholds';
 
 /** Messages in flight per session (closed model); an echo slower than the timeout is lost; the open model's tick. */
@@ -56,7 +57,8 @@ class BenchRun {
   private readonly recorder = new Recorder(() => performance.now());
   private readonly errorMessages: string[] = [];
   private readonly messages: MessageCounts = { sent: 0, answered: 0, lost: 0, inFlightAtStop: 0, duplicates: 0 };
-  private counts = { created: 0, streamed: 0, failed: 0, httpRequests: 0, httpFailures: 0, connects: 0, reconnects: 0, errors: 0 };
+  private counts = { created: 0, streamed: 0, failed: 0, httpRequests: 0, httpFailures: 0, connects: 0, reconnects: 0, errors: 0, renewals: 0 };
+  private readonly operationErrors: Record<Operation, number> = { message: 0, createSession: 0, sessionMetrics: 0 };
   private measuredFrom = 0;
   private measuredMs: number | undefined;
   /** The open model's schedule starts here for every session: a session that connects late catches up. */
@@ -82,22 +84,24 @@ class BenchRun {
       for (const channel of this.live) void channel.close();
     };
     this.hooks.signal?.addEventListener('abort', stopRun, { once: true });
-    const onToken = () => this.recorder.mark('token');
+    const onToken = (event: { source: string }) => void (event.source !== 'store' && this.recorder.mark('token'));
     this.client.auth.on('token', onToken);
     const timers: NodeJS.Timeout[] = [];
     const later = (ms: number, fn: () => void) => timers.push(setTimeout(fn, ms)); // all cleared at the end
     const begin = () => (this.recorder.start(), (this.measuredFrom = performance.now()));
     if (warmupMs > 0) later(warmupMs, begin);
     else begin();
-    if (durationMs !== undefined) later(warmupMs + durationMs, stopRun);
+    // A timer may fire a millisecond early by performance.now(): the run lasts at least --duration.
+    const stopOnTime = (): unknown => (performance.now() - this.measuredFrom < durationMs! ? later(1, stopOnTime) : stopRun());
+    if (durationMs !== undefined) later(warmupMs + durationMs, stopOnTime);
     if (stall && this.embedded) later(warmupMs + stall.atMs, () => this.embedded?.streams.stall(stall.forMs));
     const progress = setInterval(() => this.report(), 250);
     const sweeper = setInterval(() => this.sweep(), 1_000);
     try {
       await this.client.auth.getAccessToken().catch((error: unknown) => Promise.reject(((this.authFailed = true), error)));
       this.scheduleFrom = performance.now();
-      // Sustained runs keep `concurrency` sessions streaming until the end; counted runs go through `sessions`.
-      const total = durationMs === undefined ? this.options.sessions : this.options.concurrency;
+      // Counted runs go through `sessions`; sustained ones reopen sessions as they finish, until the end.
+      const total = durationMs === undefined ? this.options.sessions : Infinity;
       let next = 0;
       const lane = async () => {
         while (next < total && !this.stop.signal.aborted) await this.runSession(next++);
@@ -112,7 +116,7 @@ class BenchRun {
       this.client.auth.off('token', onToken);
       this.hooks.signal?.removeEventListener('abort', stopRun);
     }
-    return this.result(startedAt, gatewayName, this.hooks.signal?.aborted !== true);
+    return this.result(startedAt, gatewayName, this.hooks.signal?.aborted === true);
   }
 
   private report(): void {
@@ -142,7 +146,7 @@ class BenchRun {
     channel.on('error', (error) => this.fail(error));
     channel.on('message', (data) => {
       const echo = parseEcho(data);
-      if (echo === 'renewal') return this.recorder.mark('renewal');
+      if (echo === 'renewal') return void (this.counts.renewals++, this.recorder.mark('renewal'));
       if (echo === undefined) return;
       const entry = pending.get(echo);
       if (!entry) return void this.messages.duplicates++;
@@ -190,8 +194,7 @@ class BenchRun {
 
   /** Closed model: WINDOW messages in flight; the next goes when an echo comes. */
   private async streamClosed(pending: Map<number, Pending>, send: (id: number, from: number) => Promise<void>, arm: (resolve: () => void) => void): Promise<void> {
-    const limit = this.options.durationMs === undefined ? this.options.messages : Infinity;
-    for (let id = 0; id < limit && !this.stop.signal.aborted; id++) {
+    for (let id = 0; id < this.options.messages && !this.stop.signal.aborted; id++) {
       while (pending.size >= WINDOW && !this.stop.signal.aborted) await this.waitForEcho(pending, arm);
       if (this.stop.signal.aborted) break;
       void send(id, performance.now()).catch(() => undefined); // the window bounds what is in flight; a write's own wait would only slow the sender
@@ -246,6 +249,7 @@ class BenchRun {
       return result;
     } catch (error) {
       this.counts.httpFailures++;
+      this.operationErrors[operation]++;
       throw error;
     }
   }
@@ -257,45 +261,38 @@ class BenchRun {
     if (this.errorMessages.length < 10 && !this.errorMessages.includes(message)) this.errorMessages.push(message);
   }
 
-  private result(startedAt: string, gateway: string, completed: boolean): Omit<BenchResult, 'thresholds'> {
+  private result(startedAt: string, gateway: string, partial: boolean): Omit<BenchResult, 'thresholds'> {
     const { counts, messages, options } = this;
     const durationMs = this.measuredMs ?? (this.recorder.measuring ? performance.now() - this.measuredFrom : 0);
     const seconds = durationMs / 1000 || 1;
     const stats = this.embedded?.stats();
     const { tokenRequests, authentications, refreshes, refreshFailures, fallbacks, unauthorized, storeHits } = this.client.auth.metrics();
+    const { timeline, markers } = this.recorder.timeline();
     return {
-      tool: 'axios-ws-auth bench',
       version: 1,
-      startedAt,
-      machine: machine(),
+      tool: 'axios-ws-auth bench',
       options: { ...options, thresholds: options.thresholds.map((threshold) => threshold.expression) },
+      machine: machine(),
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      durationMs: Math.round(durationMs),
+      partial,
+      messages: { ...messages },
+      operations: this.recorder.operations({ ...this.operationErrors, message: messages.lost }),
+      timeline,
+      token: { requests: tokenRequests, authentications, refreshes, renewals: counts.renewals, ...(stats && { serverSaw: stats.token.tokenRequests }) },
       gateway,
       model: options.rate === undefined ? 'closed' : 'open',
       workers: 1,
-      completed,
-      durationMs: Math.round(durationMs),
-      sessions: { requested: options.durationMs === undefined ? options.sessions : options.concurrency, created: counts.created, streamed: counts.streamed, failed: counts.failed },
-      messages: { ...messages },
+      sessions: { requested: options.durationMs === undefined ? options.sessions : counts.created, created: counts.created, streamed: counts.streamed, failed: counts.failed },
       throughput: { messagesPerSecond: round(messages.answered / seconds), httpRequestsPerSecond: round(counts.httpRequests / seconds) },
-      latencyMs: { message: this.recorder.percentiles('message'), createSession: this.recorder.percentiles('createSession'), sessionMetrics: this.recorder.percentiles('sessionMetrics') },
       http: { requests: counts.httpRequests, failures: counts.httpFailures },
       ws: { connects: counts.connects, reconnects: counts.reconnects },
       auth: { tokenRequests, authentications, refreshes, refreshFailures, fallbacks, unauthorized, storeHits },
       authFailed: this.authFailed,
       ...(stats && { server: { tokenRequests: stats.token.tokenRequests, expiredTokenRequests: stats.expiredTokenRequests, renewals: stats.ws.renewals, closedWith4401: stats.ws.closed['4401'] ?? 0 } }),
       errors: { count: counts.errors + messages.lost, first: this.errorMessages },
-      figures: this.recorder.figures(),
+      markers,
     };
-  }
-}
-
-/** The id of an echoed bench message, `'renewal'` for an in-band renewal's answer, else undefined. */
-function parseEcho(data: string | Buffer): number | 'renewal' | undefined {
-  try {
-    const message = JSON.parse(String(data)) as { type?: unknown; data?: { type?: unknown; id?: unknown } };
-    if (message.type === 'auth_ok') return 'renewal';
-    return message.data?.type === 'bench' && typeof message.data.id === 'number' ? message.data.id : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,68 +1,84 @@
 import * as hdr from 'hdr-histogram-js';
 
-/** Latency percentiles of one operation, in ms (from an HDR histogram of µs). */
-export interface Percentiles {
+/** One operation's figures: latency percentiles in ms (from an HDR histogram of µs, encoded so runs merge exactly). */
+export interface OperationFigures {
   count: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  p999: number;
-  max: number;
+  errors: number;
+  meanMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  /** The HDR histogram of µs, compressed and base64-encoded (`hdr-histogram-js`). */
+  histogram: string;
 }
 
 /** One second of the run. */
 export interface TimelinePoint {
   /** Seconds since the start of measurement. */
-  t: number;
+  second: number;
   sent: number;
   answered: number;
   errors: number;
   /** Message latency this second, ms (0 when nothing was answered). */
-  p50: number;
-  p99: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** New tokens from the token endpoint, and in-band renewals, this second. */
+  tokenRequests: number;
+  renewals: number;
 }
 
-/** Something that happened at a moment of the run: a new token, an in-band renewal, a reconnect. */
+/** Something that happened at a moment of the run (the report draws them). */
 export interface Marker {
   t: number;
   kind: 'token' | 'renewal' | 'reconnect';
 }
 
 export type Operation = 'message' | 'createSession' | 'sessionMetrics';
-const OPERATIONS: readonly Operation[] = ['message', 'createSession', 'sessionMetrics'];
-
-/** What a recorder hands on: mergeable exactly (histograms are encoded, not percentiles). */
-export interface RecordedFigures {
-  histograms: Record<Operation, string>;
-  timeline: TimelinePoint[];
-  markers: Marker[];
-}
+export const OPERATIONS: readonly Operation[] = ['message', 'createSession', 'sessionMetrics'];
 
 /** An HDR histogram of microseconds, 1 µs to 1 hour, 3 significant digits. */
 export function newHistogram(): hdr.Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
 }
 
-/** Percentiles in ms of a histogram of µs. */
-export function percentilesOf(histogram: hdr.Histogram): Percentiles {
+export const decodeHistogram = (encoded: string) => hdr.decodeFromCompressedBase64(encoded, 32, false);
+
+/** An operation's figures from its histogram (µs) and error count. */
+export function figuresOf(histogram: hdr.Histogram, errors: number): OperationFigures {
   const ms = (us: number) => Math.round(us / 10) / 100;
-  const at = (p: number) => (histogram.totalCount === 0 ? 0 : ms(histogram.getValueAtPercentile(p)));
-  return { count: histogram.totalCount, mean: histogram.totalCount === 0 ? 0 : ms(histogram.mean), p50: at(50), p90: at(90), p95: at(95), p99: at(99), p999: at(99.9), max: histogram.totalCount === 0 ? 0 : ms(histogram.maxValue) };
+  const empty = histogram.totalCount === 0;
+  const at = (p: number) => (empty ? 0 : ms(histogram.getValueAtPercentile(p)));
+  return {
+    count: histogram.totalCount,
+    errors,
+    meanMs: empty ? 0 : ms(histogram.mean),
+    p50Ms: at(50),
+    p90Ms: at(90),
+    p95Ms: at(95),
+    p99Ms: at(99),
+    p999Ms: at(99.9),
+    maxMs: empty ? 0 : ms(histogram.maxValue),
+    histogram: hdr.encodeIntoCompressedBase64(histogram),
+  };
 }
+
+const blank = (second: number): TimelinePoint => ({ second, sent: 0, answered: 0, errors: 0, p50Ms: 0, p99Ms: 0, tokenRequests: 0, renewals: 0 });
+const us = (ms: number) => Math.max(1, Math.round(ms * 1000));
 
 /**
  * Records every measured operation in an HDR histogram (exact percentiles up
  * to p99.9 and max, exact merges across processes), a per-second timeline
- * with its own latency histogram, and markers for auth events. Nothing is
- * recorded while `measuring` is false (the warm-up).
+ * with its own latency histogram, and markers. Nothing is recorded while
+ * `measuring` is false (the warm-up, and after the stop).
  */
 export class Recorder {
   private readonly histograms = Object.fromEntries(OPERATIONS.map((op) => [op, newHistogram()])) as Record<Operation, hdr.Histogram>;
   private readonly points: TimelinePoint[] = [];
   private readonly markers: Marker[] = [];
-  private second: { index: number; histogram: hdr.Histogram; point: TimelinePoint } | undefined;
+  private second: { histogram: hdr.Histogram; point: TimelinePoint } | undefined;
   private startedAt = 0;
   measuring = false;
 
@@ -76,12 +92,11 @@ export class Recorder {
 
   record(operation: Operation, latencyMs: number): void {
     if (!this.measuring) return;
-    this.histograms[operation].recordValue(Math.max(1, Math.round(latencyMs * 1000)));
-    if (operation === 'message') {
-      const current = this.current();
-      current.point.answered++;
-      current.histogram.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
-    }
+    this.histograms[operation].recordValue(us(latencyMs));
+    if (operation !== 'message') return;
+    const current = this.current();
+    current.point.answered++;
+    current.histogram.recordValue(us(latencyMs));
   }
 
   sent(): void {
@@ -93,33 +108,28 @@ export class Recorder {
   }
 
   mark(kind: Marker['kind']): void {
-    if (this.measuring) this.markers.push({ t: this.elapsedSeconds(), kind });
+    if (!this.measuring) return;
+    this.markers.push({ t: Math.round((this.now() - this.startedAt) / 10) / 100, kind });
+    if (kind === 'token') this.current().point.tokenRequests++;
+    if (kind === 'renewal') this.current().point.renewals++;
   }
 
-  percentiles(operation: Operation): Percentiles {
-    return percentilesOf(this.histograms[operation]);
+  operations(errors: Record<Operation, number>): Record<Operation, OperationFigures> {
+    return Object.fromEntries(OPERATIONS.map((op) => [op, figuresOf(this.histograms[op], errors[op])])) as Record<Operation, OperationFigures>;
   }
 
-  figures(): RecordedFigures {
+  timeline(): { timeline: TimelinePoint[]; markers: Marker[] } {
     this.close();
-    return {
-      histograms: Object.fromEntries(OPERATIONS.map((op) => [op, hdr.encodeIntoCompressedBase64(this.histograms[op])])) as Record<Operation, string>,
-      timeline: [...this.points],
-      markers: [...this.markers],
-    };
-  }
-
-  private elapsedSeconds(): number {
-    return Math.round((this.now() - this.startedAt) / 10) / 100;
+    return { timeline: [...this.points], markers: [...this.markers] };
   }
 
   private current(): NonNullable<Recorder['second']> {
     const index = Math.floor((this.now() - this.startedAt) / 1000);
-    if (this.second?.index !== index) {
+    if (this.second?.point.second !== index) {
       this.close();
       // Seconds in which nothing happened still have their point.
-      for (let missing = (this.points.at(-1)?.t ?? -1) + 1; missing < index; missing++) this.points.push({ t: missing, sent: 0, answered: 0, errors: 0, p50: 0, p99: 0 });
-      this.second = { index, histogram: newHistogram(), point: { t: index, sent: 0, answered: 0, errors: 0, p50: 0, p99: 0 } };
+      for (let missing = (this.points.at(-1)?.second ?? -1) + 1; missing < index; missing++) this.points.push(blank(missing));
+      this.second = { histogram: newHistogram(), point: blank(index) };
     }
     return this.second;
   }
@@ -127,28 +137,34 @@ export class Recorder {
   private close(): void {
     if (!this.second) return;
     const { histogram, point } = this.second;
-    const { p50, p99 } = percentilesOf(histogram);
-    this.points.push({ ...point, p50, p99 });
+    const { p50Ms, p99Ms } = figuresOf(histogram, 0);
+    this.points.push({ ...point, p50Ms, p99Ms });
     this.second = undefined;
   }
 }
 
-/** Several recorders' figures as one: histograms added exactly, timelines summed by second, markers joined. */
-export function mergeFigures(all: RecordedFigures[]): RecordedFigures & { merged: Record<Operation, hdr.Histogram> } {
-  const merged = Object.fromEntries(OPERATIONS.map((op) => [op, newHistogram()])) as Record<Operation, hdr.Histogram>;
+/** Several runs' operations as one: histograms added exactly. */
+export function mergeOperations(all: Array<Record<Operation, OperationFigures>>): Record<Operation, OperationFigures> {
+  return Object.fromEntries(
+    OPERATIONS.map((op) => {
+      const merged = newHistogram();
+      for (const operations of all) merged.add(decodeHistogram(operations[op].histogram));
+      return [op, figuresOf(merged, all.reduce((sum, operations) => sum + operations[op].errors, 0))];
+    }),
+  ) as Record<Operation, OperationFigures>;
+}
+
+/** Timelines summed by second (per-second percentiles cannot be added: the larger is kept, a conservative view). */
+export function mergeTimelines(all: TimelinePoint[][]): TimelinePoint[] {
   const seconds = new Map<number, TimelinePoint>();
-  for (const figures of all) {
-    for (const op of OPERATIONS) merged[op].add(hdr.decodeFromCompressedBase64(figures.histograms[op], 32, false));
-    for (const point of figures.timeline) {
-      const known = seconds.get(point.t);
-      // Per-second percentiles cannot be added: the larger is kept (a conservative view).
-      seconds.set(point.t, known ? { t: point.t, sent: known.sent + point.sent, answered: known.answered + point.answered, errors: known.errors + point.errors, p50: Math.max(known.p50, point.p50), p99: Math.max(known.p99, point.p99) } : { ...point });
-    }
+  for (const point of all.flat()) {
+    const known = seconds.get(point.second);
+    seconds.set(
+      point.second,
+      known
+        ? { second: point.second, sent: known.sent + point.sent, answered: known.answered + point.answered, errors: known.errors + point.errors, p50Ms: Math.max(known.p50Ms, point.p50Ms), p99Ms: Math.max(known.p99Ms, point.p99Ms), tokenRequests: known.tokenRequests + point.tokenRequests, renewals: known.renewals + point.renewals }
+        : { ...point },
+    );
   }
-  return {
-    merged,
-    histograms: Object.fromEntries(OPERATIONS.map((op) => [op, hdr.encodeIntoCompressedBase64(merged[op])])) as Record<Operation, string>,
-    timeline: [...seconds.values()].sort((a, b) => a.t - b.t),
-    markers: all.flatMap((figures) => figures.markers).sort((a, b) => a.t - b.t),
-  };
+  return [...seconds.values()].sort((a, b) => a.second - b.second);
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import * as hdr from 'hdr-histogram-js';
+import { decodeHistogram } from './recorder';
 import type { BenchResult } from './result';
 import { formatSummary } from './summary';
 
@@ -15,12 +15,12 @@ const CURVE = [0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 100];
 export function renderHtml(result: BenchResult): string {
   const uPlotJs = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
   const uPlotCss = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
-  const histogram = hdr.decodeFromCompressedBase64(result.figures.histograms.message, 32, false);
+  const histogram = decodeHistogram(result.operations.message.histogram);
   const curve = CURVE.map((p) => [p, histogram.totalCount === 0 ? 0 : histogram.getValueAtPercentile(p) / 1000]);
-  const data = { timeline: result.figures.timeline, markers: result.figures.markers, curve };
+  const data = { timeline: result.timeline, markers: result.markers, curve };
   const script = `
 const data = ${json(data)};
-const t = data.timeline.map((p) => p.t);
+const t = data.timeline.map((p) => p.second);
 const width = Math.min(1000, document.body.clientWidth - 40);
 const markerColors = { token: '#2a9d8f', renewal: '#e9c46a', reconnect: '#e76f51' };
 const markers = { hooks: { draw: [(u) => {
@@ -33,7 +33,7 @@ const markers = { hooks: { draw: [(u) => {
 function chart(id, title, series, values, extra = {}) {
   new uPlot({ title, width, height: 260, scales: { x: { time: false } }, series: [{ label: extra.xLabel ?? 's' }, ...series], axes: [{ label: extra.xLabel ?? 'seconds' }, { label: extra.yLabel ?? '' }], ...extra.options }, values, document.getElementById(id));
 }
-chart('latency', 'Message latency per second (ms) — lines: token (green), renewal (yellow), reconnect (red)', [{ label: 'p50', stroke: '#264653' }, { label: 'p99', stroke: '#e76f51' }], [t, data.timeline.map((p) => p.p50), data.timeline.map((p) => p.p99)], { yLabel: 'ms', options: { plugins: [markers] } });
+chart('latency', 'Message latency per second (ms) — lines: token (green), renewal (yellow), reconnect (red)', [{ label: 'p50', stroke: '#264653' }, { label: 'p99', stroke: '#e76f51' }], [t, data.timeline.map((p) => p.p50Ms), data.timeline.map((p) => p.p99Ms)], { yLabel: 'ms', options: { plugins: [markers] } });
 chart('curve', 'Latency by percentile (ms)', [{ label: 'latency', stroke: '#6a4c93' }], [data.curve.map((c, i) => i), data.curve.map((c) => c[1])], { xLabel: 'percentile', yLabel: 'ms', options: { axes: [{ values: (u, ticks) => ticks.map((i) => (data.curve[i] ? 'p' + data.curve[i][0] : '')) }, { label: 'ms' }] } });
 chart('throughput', 'Throughput (messages per second)', [{ label: 'sent', stroke: '#8ab17d' }, { label: 'answered', stroke: '#2a9d8f' }], [t, data.timeline.map((p) => p.sent), data.timeline.map((p) => p.answered)], { yLabel: 'msg/s' });
 chart('errors', 'Errors per second', [{ label: 'errors', stroke: '#e63946' }], [t, data.timeline.map((p) => p.errors)], { yLabel: 'errors' });

@@ -1,10 +1,10 @@
 import type { BenchResult } from './result';
-import type { Percentiles } from './recorder';
+import type { OperationFigures } from './recorder';
 
 /** The run as a readable two-column table, saying what happened. */
 export function formatSummary(result: BenchResult): string {
-  const { sessions, messages, throughput, latencyMs, http, ws, auth, server, errors } = result;
-  const how = result.authFailed ? 'did not start: the first authentication failed' : result.completed ? 'completed' : 'stopped early (Ctrl-C)';
+  const { sessions, messages, throughput, operations, http, ws, auth, server, errors } = result;
+  const how = result.authFailed ? 'did not start: the first authentication failed' : !result.partial ? 'completed' : 'stopped early (Ctrl-C)';
   const model = result.model === 'open' ? `open model, ${result.options.rate} msg/s scheduled` : 'closed model';
   const rows: Array<[string, string] | 'rule'> = [
     ['gateway', result.gateway],
@@ -13,13 +13,13 @@ export function formatSummary(result: BenchResult): string {
     ['sessions', `${sessions.created}/${sessions.requested} created, ${sessions.streamed} streamed to the end, ${sessions.failed} failed`],
     ['messages', `${messages.sent} sent = ${messages.answered} answered + ${messages.lost} lost + ${messages.inFlightAtStop} in flight at stop; ${messages.duplicates} duplicate echoes`],
     ['throughput', `${throughput.messagesPerSecond} msg/s answered, ${throughput.httpRequestsPerSecond} HTTP req/s`],
-    ['message latency', percentiles(latencyMs.message)],
-    ['createSession', percentiles(latencyMs.createSession)],
-    ['getSessionMetrics', percentiles(latencyMs.sessionMetrics)],
+    ['message latency', percentiles(operations.message)],
+    ['createSession', percentiles(operations.createSession)],
+    ['getSessionMetrics', percentiles(operations.sessionMetrics)],
     ['http', `${http.requests} requests, ${http.failures} failed`],
     ['websocket', `${ws.connects} connects, ${ws.reconnects} reconnects`],
     'rule',
-    ['token requests', `${auth.tokenRequests} from this client (${auth.authentications} authentications, ${auth.refreshes} refreshes, ${auth.fallbacks} fallbacks, ${auth.storeHits} adopted from the shared store)`],
+    ['token requests', `${auth.tokenRequests} from this client (${auth.authentications} authentications, ${auth.refreshes} refreshes, ${auth.fallbacks} fallbacks, ${auth.storeHits} adopted from the shared store); ${result.token.renewals} in-band renewals`],
     ['failed token requests', String(auth.refreshFailures)],
     ['401s handled', String(auth.unauthorized)],
   ];
@@ -35,6 +35,7 @@ export function formatSummary(result: BenchResult): string {
   return ['axios-ws-auth bench', ...lines].join('\n');
 }
 
-function percentiles(value: Percentiles): string {
-  return value.count === 0 ? 'n/a' : `p50 ${value.p50} ms, p90 ${value.p90}, p99 ${value.p99}, p99.9 ${value.p999}, max ${value.max} ms (${value.count})`;
+function percentiles(value: OperationFigures): string {
+  if (value.count === 0) return value.errors > 0 ? `${value.errors} failed` : 'n/a';
+  return `p50 ${value.p50Ms} ms, p90 ${value.p90Ms}, p99 ${value.p99Ms}, p99.9 ${value.p999Ms}, max ${value.maxMs} ms (${value.count}${value.errors > 0 ? `, ${value.errors} failed` : ''})`;
 }
