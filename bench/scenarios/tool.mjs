@@ -24,7 +24,7 @@ export async function tool({ durationMs, sessions, rounds, workers }) {
     const measured = {};
     for (const name of order) {
       measured[name] = name === 'tool'
-        ? (await run(cli, ['bench', '--duration', seconds, '--concurrency', String(sessions), '--token-ttl', '3600', '--json'])).throughput.messagesPerSecond
+        ? (await run(cli, ['bench', '--duration', seconds, '--concurrency', String(sessions), '--messages', '1000000', '--token-ttl', '3600', '--json'])).throughput.messagesPerSecond
         : (await run(bare, [String(durationMs), String(sessions)])).messagesPerSecond;
       rates[name].push(measured[name]);
     }
@@ -32,7 +32,7 @@ export async function tool({ durationMs, sessions, rounds, workers }) {
   }
   const scaling = [];
   for (const count of workers) {
-    const result = await run(cli, ['bench', '--workers', String(count), '--duration', seconds, '--concurrency', String(sessions * count), '--token-ttl', '3600', '--json']);
+    const result = await run(cli, ['bench', '--workers', String(count), '--duration', seconds, '--concurrency', String(sessions * count), '--messages', '1000000', '--token-ttl', '3600', '--json']);
     scaling.push({ workers: count, messagesPerSecond: result.throughput.messagesPerSecond });
   }
   return { settings: { durationMs, sessions, rounds }, toolRate: median(rates.tool), bareRate: median(rates.bare), ratio: round(median(ratios), 3), minRatio: round(Math.min(...ratios), 3), maxRatio: round(Math.max(...ratios), 3), scaling, rows: [] };

@@ -32,6 +32,11 @@ export class Outbox {
     } catch (error) {
       return Promise.reject(new AuthError(`message is not JSON-serialisable: ${safeCause(error).message}`, { code: 'INVALID_MESSAGE', cause: safeCause(error) }));
     }
+    const connection = open && this.queue.size === 0 ? this.channel.connection() : undefined;
+    if (connection?.writable) {
+      // The hot path: nothing waits and the socket is open, so no queue entry (and no TTL timer) per message.
+      return new Promise<void>((resolve, reject) => this.write(connection, this.queue.direct(frame, resolve, reject)));
+    }
     const sent = this.queue.push(frame);
     if (open) this.flush();
     return sent;

@@ -48,6 +48,15 @@ export class SendQueue<T> {
     });
   }
 
+  /**
+   * An entry for `data` that bypasses the queue (the socket is open and
+   * nothing waits): no timer is armed. If its write fails it can still be
+   * `requeue`d, in its place by sequence.
+   */
+  direct(data: T, resolve: () => void, reject: (error: Error) => void): QueuedSend<T> {
+    return { data, seq: this.nextSeq++, expiresAt: this.now() + this.options.ttlMs, resolve, reject };
+  }
+
   /** Takes every entry, oldest first, for the caller to hand to a socket. */
   drain(): Array<QueuedSend<T>> {
     const taken = this.entries;
