@@ -64,7 +64,7 @@ export class Sealer {
   }
 }
 
-/** A short, one-way name for an identity key: store keys never carry a user name. */
+/** A short, one-way name for an identity key: Redis keys, lock files and broadcast messages never carry a user name. */
 export function hashKey(key: string): string {
   return sha256Hex(key).slice(0, 32);
 }

@@ -123,13 +123,11 @@ function routeOf(method: string, pathname: string, routes: HttpRoutes): Route | 
 
 /** Calls back with the body, or `undefined` when it exceeds the limit. */
 function readBody(request: IncomingMessage, done: (body: string | undefined) => void): void {
-  let body = '';
-  let tooLarge = false;
-  request.setEncoding('utf8');
-  request.on('data', (chunk: string) => {
-    if (tooLarge) return;
-    body += chunk;
-    if (body.length > MAX_BODY_BYTES) tooLarge = true;
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  request.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes <= MAX_BODY_BYTES) chunks.push(chunk);
   });
-  request.on('end', () => done(tooLarge ? undefined : body));
+  request.on('end', () => done(bytes > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
 }

@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 
+/** The largest grant form read (the rest is drained, and answered 413). */
+const MAX_FORM_BYTES = 64 * 1024;
+
 /** Options of the embedded OAuth2 token endpoint. */
 export interface TokenAuthorityOptions {
   /** username → password accepted by the password grant. Default `{ 'user@example.com': 'password' }`. */
@@ -145,11 +148,18 @@ export class TokenAuthority {
   /** Handles `POST` on the token URL. */
   handle(request: IncomingMessage, response: ServerResponse): void {
     let body = '';
+    let bytes = 0;
     request.setEncoding('utf8');
     request.on('data', (chunk: string) => {
-      body += chunk;
+      bytes += Buffer.byteLength(chunk);
+      if (bytes <= MAX_FORM_BYTES) body += chunk; // a grant is a few hundred bytes: the rest is not kept
     });
     request.on('end', () => {
+      if (bytes > MAX_FORM_BYTES) {
+        this.counts.tokenRequests++;
+        this.counts.rejected++;
+        return void response.writeHead(413, { 'Content-Type': 'application/json' }).end('{"error":"invalid_request","error_description":"request body too large"}');
+      }
       this.counts.tokenRequests++;
       this.inFlight++;
       this.counts.maxConcurrentTokenRequests = Math.max(this.counts.maxConcurrentTokenRequests, this.inFlight);
