@@ -155,11 +155,7 @@ export class TokenAuthority {
       if (bytes <= MAX_FORM_BYTES) body += chunk; // a grant is a few hundred bytes: the rest is not kept
     });
     request.on('end', () => {
-      if (bytes > MAX_FORM_BYTES) {
-        this.counts.tokenRequests++;
-        this.counts.rejected++;
-        return void response.writeHead(413, { 'Content-Type': 'application/json' }).end('{"error":"invalid_request","error_description":"request body too large"}');
-      }
+      if (bytes > MAX_FORM_BYTES) return void (this.counts.tokenRequests++, this.counts.rejected++, response.writeHead(413, { 'Content-Type': 'application/json' }).end('{"error":"invalid_request"}'));
       this.counts.tokenRequests++;
       this.inFlight++;
       this.counts.maxConcurrentTokenRequests = Math.max(this.counts.maxConcurrentTokenRequests, this.inFlight);
