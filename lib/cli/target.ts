@@ -26,7 +26,8 @@ const EMBEDDED_CREDENTIALS = { grant: 'password', clientId: 'benchmark-client', 
 
 /** The embedded gateway of a run (short tokens, so refreshes happen during it). */
 export function startEmbeddedGateway(options: BenchOptions): Promise<TestGateway> {
-  return startTestGateway({ accessTokenTtlSeconds: options.tokenTtlSeconds, tokenLatencyMs: 10 });
+  // Not a test: nothing reads the messages back, and a long run must not keep them all.
+  return startTestGateway({ accessTokenTtlSeconds: options.tokenTtlSeconds, tokenLatencyMs: 10, recordMessages: false });
 }
 
 /** Opens the config's gateway, the one a parent shared, or a new embedded one. */

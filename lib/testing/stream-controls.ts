@@ -36,7 +36,18 @@ export class StreamControls {
   private stallTimer: NodeJS.Timeout | undefined;
   private readonly heldReplies: Array<() => void> = [];
 
-  constructor(readonly echo: boolean) {}
+  constructor(
+    readonly echo: boolean,
+    /** Keep every message in `received` and on its connection (a test's view); off for long load runs, whose memory it would grow. */
+    readonly recordMessages: boolean,
+  ) {}
+
+  /** @internal Keeps a received message, when recording. */
+  keep(connection: StreamConnection, message: unknown): void {
+    if (!this.recordMessages) return;
+    connection.messages.push(message);
+    this.received.push(message);
+  }
 
   /** Connections not yet closed. */
   openConnections(): StreamConnection[] {
@@ -78,7 +89,7 @@ export class StreamControls {
 
   /** @internal Holds `send` while stalled; false when it may go now. */
   hold(send: () => void): boolean {
-    if (Date.now() >= this.stalledUntil) return false;
+    if (this.stalledUntil === 0 || Date.now() >= this.stalledUntil) return false; // every reply asks: no clock read unless stalled
     this.heldReplies.push(send);
     return true;
   }

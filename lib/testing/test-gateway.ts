@@ -27,6 +27,8 @@ export interface TestGatewayOptions extends TokenAuthorityOptions {
   strictSessions?: boolean;
   /** Static files by path (`{ '/': { type: 'text/html', body } }`), served on GET without credentials: a test page on the gateway's own origin. */
   files?: Record<string, { type: string; body: string }>;
+  /** Keep every stream message in `streams.received` (and on its connection). Default true; a long load run turns it off. */
+  recordMessages?: boolean;
   /** Echo each stream message back as `{type:'echo', seq, data}`. Default true. */
   echo?: boolean;
   /** A token side shared with another server (a token endpoint of its own, say); default a new one from the token options. */
@@ -84,7 +86,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const state = new GatewayState(authority, options.apiKeys ?? { 'test-api-key': 'api-client' }, apiKeyHeader);
   const paths: TestGatewayPaths = { ...defaultPaths, ...options.paths };
   const stream = compilePath(paths.stream);
-  const streams = new StreamServer(state, stream, options.strictSessions ?? false, new StreamControls(options.echo ?? true));
+  const streams = new StreamServer(state, stream, options.strictSessions ?? false, new StreamControls(options.echo ?? true, options.recordMessages ?? true));
   // Tokens that die early (a test expired them, a reuse revoked the grant) close their streams with 4401 at once.
   const unsubscribe = authority.onTokensExpired(() => streams.closeExpired());
 

@@ -115,8 +115,7 @@ export class StreamServer {
     try {
       message = JSON.parse(text);
     } catch {
-      connection.record.messages.push(text); // kept as text, for a test to see
-      this.controls.received.push(text);
+      this.controls.keep(connection.record, text); // kept as text, for a test to see
       if (this.checkAlive(connection)) this.reply(connection, { type: 'error', error: 'invalid_json' });
       return;
     }
@@ -124,8 +123,7 @@ export class StreamServer {
     // A renewal is accepted until the server has actually closed the connection.
     if (record?.['type'] === 'auth') return this.renew(connection, record['token']);
     if (!this.checkAlive(connection)) return;
-    connection.record.messages.push(message);
-    this.controls.received.push(message);
+    this.controls.keep(connection.record, message);
     const seq = this.state.nextSequence(connection.sessionId);
     if (this.controls.echo) this.reply(connection, { type: 'echo', seq, data: message });
   }

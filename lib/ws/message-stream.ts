@@ -10,6 +10,8 @@ type Waiter<T> = { resolve(result: IteratorResult<T>): void; reject(error: Error
  */
 export class MessageStream<T> implements AsyncIterableIterator<T> {
   private readonly buffer: T[] = [];
+  /** The size of each buffered message, measured once, on the way in. */
+  private readonly sizes: number[] = [];
   private readonly waiters: Array<Waiter<T>> = [];
   private ended = false;
   private failure: Error | undefined;
@@ -35,6 +37,7 @@ export class MessageStream<T> implements AsyncIterableIterator<T> {
     }
     this.bufferedBytes += size;
     this.buffer.push(message);
+    this.sizes.push(size);
   }
 
   /** Ends the iteration once the buffer is consumed; with `error`, the last `next()` rejects with it. */
@@ -52,7 +55,7 @@ export class MessageStream<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     if (this.buffer.length > 0) {
       const value = this.buffer.shift()!;
-      this.bufferedBytes -= this.sizeOf(value);
+      this.bufferedBytes -= this.sizes.shift()!;
       return Promise.resolve({ value, done: false });
     }
     if (this.ended) {
@@ -66,6 +69,7 @@ export class MessageStream<T> implements AsyncIterableIterator<T> {
   /** `break` in a `for await` loop lands here: stop buffering for this consumer. */
   return(): Promise<IteratorResult<T>> {
     this.buffer.length = 0;
+    this.sizes.length = 0;
     this.bufferedBytes = 0;
     this.end();
     return Promise.resolve({ value: undefined, done: true });
@@ -107,7 +111,8 @@ export class Inbox<T> {
 
 const utf8 = new TextEncoder();
 
-/** A received message's size for the byte bound: a string's UTF-8 length, a buffer's bytes. */
+/** A received message's size for the byte bound: a string's UTF-8 length (counted without a copy in Node), a buffer's bytes. */
 export function messageBytes(message: string | Uint8Array): number {
-  return typeof message === 'string' ? utf8.encode(message).byteLength : message.byteLength;
+  if (typeof message !== 'string') return message.byteLength;
+  return typeof Buffer === 'undefined' ? utf8.encode(message).byteLength : Buffer.byteLength(message);
 }

@@ -144,12 +144,12 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> implement
   }
 
   private onOpen(): void {
-    this.firstConnect.stop();
     this.setState('open');
     if (this.currentState !== 'open') return; // a stateChange listener closed the channel
     this.outbox.flush();
-    this.emit('open');
+    // Before the event: a listener that throws must not leave the connect timeout armed (awaiters run later anyway).
     this.firstConnect.open();
+    this.emit('open');
   }
 
   private onStable(): void {
