@@ -1,8 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from '../../lib/testing/http-server';
 
 // The token endpoint is the fixture kit's (lib/testing); what stays here is a raw server for malformed answers.
 export { startTokenServer, type TokenServer } from '../../lib/testing';
+export { closeServer };
 
 /** A server answering every request with `handler` (for malformed token responses). */
 export async function startRawServer(handler: http.RequestListener): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
@@ -14,11 +16,4 @@ export async function startRawServer(handler: http.RequestListener): Promise<{ u
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/token`, hits: () => hits, close: () => closeServer(server) };
-}
-
-export function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
 }

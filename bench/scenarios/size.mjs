@@ -1,7 +1,6 @@
 // (g) Size: each library's browser bundle as an app's bundler makes it
 // (esbuild, minified, platform browser, axios left out), gzipped.
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -33,4 +32,3 @@ export async function size() {
   return { settings: { minify: 'esbuild', external: ['axios'] }, rows: rows.map((row) => ({ ...row, minKb: row.minBytes && Math.round(row.minBytes / 102.4) / 10, gzipKb: row.gzipBytes && Math.round(row.gzipBytes / 102.4) / 10 })) };
 }
 
-export const entryFile = path.join(root, 'lib/browser.ts');

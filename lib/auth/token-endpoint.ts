@@ -1,6 +1,7 @@
 import { tokenTransport } from './token-transport.node';
 import axios, { type AxiosInstance } from 'axios';
 import { TokenRequestError, safeCause } from '../errors';
+import { toBase64 } from './base64';
 import { withDeadline } from './deadline';
 
 /** How the client authenticates itself to the token endpoint (RFC 6749 §2.3.1). */
@@ -51,7 +52,7 @@ export class TokenEndpoint {
     };
     if (clientAuth === 'basic') {
       const pair = `${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret ?? '')}`;
-      headers['Authorization'] = `Basic ${base64Utf8(pair)}`;
+      headers['Authorization'] = `Basic ${toBase64(new TextEncoder().encode(pair))}`;
     } else {
       form.set('client_id', clientId);
       if (clientSecret) form.set('client_secret', clientSecret);
@@ -133,11 +134,4 @@ function originOf(value: unknown): string {
   } catch {
     return '';
   }
-}
-
-/** Base64 of a string's UTF-8 bytes, without Node's Buffer (the browser build has none). */
-function base64Utf8(text: string): string {
-  let binary = '';
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }

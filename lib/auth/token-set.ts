@@ -1,4 +1,5 @@
 import { TokenRequestError } from '../errors';
+import { fromBase64Url } from './base64';
 import { sha256Hex } from './sha256';
 
 /** Longest access or refresh token accepted (real JWTs stay far below; a larger one is a broken server). */
@@ -91,7 +92,7 @@ export function jwtLifetimeMs(token: string): number | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || parts[1] === undefined) return undefined;
   try {
-    const claims = JSON.parse(decodeBase64Url(parts[1])) as { exp?: unknown; iat?: unknown };
+    const claims = JSON.parse(new TextDecoder().decode(fromBase64Url(parts[1]))) as { exp?: unknown; iat?: unknown };
     if (typeof claims.exp === 'number' && typeof claims.iat === 'number' && claims.exp > claims.iat) {
       return (claims.exp - claims.iat) * 1000;
     }
@@ -99,12 +100,6 @@ export function jwtLifetimeMs(token: string): number | undefined {
     // Not a JWT after all: an opaque token is used until the server says 401.
   }
   return undefined;
-}
-
-/** base64url → UTF-8 text, without Node's Buffer (the browser build has none). */
-function decodeBase64Url(text: string): string {
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
 }
 
 function invalid(message: string): TokenRequestError {

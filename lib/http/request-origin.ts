@@ -10,18 +10,18 @@ const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
  * it either), so it gets no credentials.
  */
 export function requestOrigin(config: AuthRequestConfig): string | undefined {
-  const url = config.url instanceof URL ? config.url.href : typeof config.url === 'string' ? config.url : '';
-  const base = typeof config.baseURL === 'string' && config.baseURL !== '' ? config.baseURL : undefined;
-  if (base === undefined || (ABSOLUTE_URL.test(url) && config.allowAbsoluteUrls !== false)) return originOf(url);
+  const url = urlOf(config);
+  const base = baseOf(config, url);
+  if (base === undefined) return originOf(url);
   // baseURL + a path keeps the baseURL's origin: the hot path, answered from the memo without parsing.
   return ABSOLUTE_URL.test(base) ? originOf(base) : originOf(combine(base, url));
 }
 
 /** The full URL a request goes to (before `params`), resolved like `requestOrigin`. */
 export function requestUrl(config: AuthRequestConfig): string | undefined {
-  const url = config.url instanceof URL ? config.url.href : typeof config.url === 'string' ? config.url : '';
-  const base = typeof config.baseURL === 'string' && config.baseURL !== '' ? config.baseURL : undefined;
-  const full = base === undefined || (ABSOLUTE_URL.test(url) && config.allowAbsoluteUrls !== false) ? url : combine(base, url);
+  const url = urlOf(config);
+  const base = baseOf(config, url);
+  const full = base === undefined ? url : combine(base, url);
   try {
     return new URL(full, pageOrigin()).href;
   } catch {
@@ -46,6 +46,16 @@ export function originOf(url: string): string | undefined {
   if (originMemo.size >= ORIGIN_MEMO_LIMIT) originMemo.clear();
   originMemo.set(url, origin);
   return origin;
+}
+
+function urlOf(config: AuthRequestConfig): string {
+  return config.url instanceof URL ? config.url.href : typeof config.url === 'string' ? config.url : '';
+}
+
+/** The baseURL axios puts before `url`, or undefined when `url` stands alone (no baseURL, or absolute and allowed). */
+function baseOf(config: AuthRequestConfig, url: string): string | undefined {
+  const base = typeof config.baseURL === 'string' && config.baseURL !== '' ? config.baseURL : undefined;
+  return base === undefined || (ABSOLUTE_URL.test(url) && config.allowAbsoluteUrls !== false) ? undefined : base;
 }
 
 function combine(base: string, relative: string): string {

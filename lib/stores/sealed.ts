@@ -1,3 +1,4 @@
+import { fromBase64Url, toBase64Url, type Bytes } from '../auth/base64';
 import { sha256Hex } from '../auth/sha256';
 import { ConfigError, ErrorCodes } from '../errors';
 
@@ -16,9 +17,6 @@ export interface CryptoKeyLike {
 }
 
 /** What a store's `encryptionKey` option takes. */
-/** Bytes on an ArrayBuffer, as Web Crypto takes them. */
-type Bytes = Uint8Array<ArrayBuffer>;
-
 export type EncryptionKey = Uint8Array | string | CryptoKeyLike;
 
 /**
@@ -95,13 +93,3 @@ function utf8(text: string): Bytes {
   return new TextEncoder().encode(text);
 }
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(text: string): Bytes {
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from './http-server';
 import type { TokenAuthority } from './token-authority';
 
 /** Ways a token endpoint can misbehave. */
@@ -61,10 +62,7 @@ export class FaultTokenServer {
     const server = http.createServer((request, response) => this.handle(request, response));
     // Long enough that the manager's pooled socket is never cut between two of a test's steps.
     server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
+    await listen(server, this.port);
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
     return this;
@@ -74,11 +72,7 @@ export class FaultTokenServer {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    if (server) await closeServer(server);
   }
 
   private handle(request: http.IncomingMessage, response: http.ServerResponse): void {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from './http-server';
 import type { GatewayState, Refusal } from './gateway-state';
 import type { PathMatcher } from './routes';
 import { splitUrl } from './routes';
@@ -86,7 +87,7 @@ export function createHttpHandler(state: GatewayState, routes: HttpRoutes): (req
       });
       return;
     }
-    readBody(request, (body) => {
+    readBody(request, MAX_BODY_BYTES, (body) => {
       if (body === undefined) {
         send(response, 'createSession', 413, { error: 'payload_too_large' });
         return;
@@ -119,15 +120,4 @@ function routeOf(method: string, pathname: string, routes: HttpRoutes): Route | 
   const id = method === 'GET' ? routes.sessionMetrics.match(pathname) : undefined;
   if (id !== undefined) return { name: 'sessionMetrics', id };
   return undefined;
-}
-
-/** Calls back with the body, or `undefined` when it exceeds the limit. */
-function readBody(request: IncomingMessage, done: (body: string | undefined) => void): void {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  request.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    if (bytes <= MAX_BODY_BYTES) chunks.push(chunk);
-  });
-  request.on('end', () => done(bytes > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
 }

@@ -4,6 +4,7 @@ import { GatewayState, type SessionStats, type TestGatewayStats } from './gatewa
 import { createHttpHandler } from './http-routes';
 import { compilePath, defaultPaths, type TestGatewayPaths } from './routes';
 import { TokenAuthority, type TokenAuthorityOptions } from './token-authority';
+import { closeServer, listen } from './http-server';
 import { StreamControls } from './stream-controls';
 import { StreamServer } from './ws-streams';
 
@@ -107,22 +108,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   server.on('upgrade', (request, socket, head) => streams.handleUpgrade(request, socket, head));
   server.on('clientError', (_error, socket) => socket.destroy());
 
-  const listen = (onPort: number) =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(onPort, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  await listen(0);
+  await listen(server, 0);
   const { port } = server.address() as AddressInfo;
-  const stopListening = () => {
-    streams.drop(undefined);
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    return closed;
-  };
   const baseUrl = `http://127.0.0.1:${port}`;
   wsUrl = `ws://127.0.0.1:${port}`;
 
@@ -141,8 +128,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     dropConnections: (code) => streams.drop(code),
     streams: streams.controls,
     streamUrl: (sessionId) => `${wsUrl}${stream.build(sessionId)}`,
-    stop: () => (server.listening ? stopListening() : Promise.resolve()),
-    start: () => (server.listening ? Promise.resolve() : listen(port)),
+    stop: () => (streams.drop(undefined), closeServer(server)),
+    start: () => (server.listening ? Promise.resolve() : listen(server, port)),
     forbidSession(sessionId) {
       state.forbid(sessionId);
       streams.closeSession(sessionId);
@@ -151,8 +138,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       closing ??= (async () => {
         unsubscribe();
         if (!options.authority) authority.close(); // a shared token side is its owner's to close
-        const serverClosed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-        server.closeAllConnections();
+        const serverClosed = closeServer(server);
         await streams.close();
         await serverClosed;
       })();

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { readBody } from './http-server';
 
 /** The largest grant form read (the rest is drained, and answered 413). */
 const MAX_FORM_BYTES = 64 * 1024;
@@ -147,15 +148,8 @@ export class TokenAuthority {
 
   /** Handles `POST` on the token URL. */
   handle(request: IncomingMessage, response: ServerResponse): void {
-    let body = '';
-    let bytes = 0;
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => {
-      bytes += Buffer.byteLength(chunk);
-      if (bytes <= MAX_FORM_BYTES) body += chunk; // a grant is a few hundred bytes: the rest is not kept
-    });
-    request.on('end', () => {
-      if (bytes > MAX_FORM_BYTES) return void (this.counts.tokenRequests++, this.counts.rejected++, response.writeHead(413, { 'Content-Type': 'application/json' }).end('{"error":"invalid_request"}'));
+    readBody(request, MAX_FORM_BYTES, (body) => {
+      if (body === undefined) return void (this.counts.tokenRequests++, this.counts.rejected++, response.writeHead(413, { 'Content-Type': 'application/json' }).end('{"error":"invalid_request"}'));
       this.counts.tokenRequests++;
       this.inFlight++;
       this.counts.maxConcurrentTokenRequests = Math.max(this.counts.maxConcurrentTokenRequests, this.inFlight);

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from './http-server';
 import { TokenAuthority, type TokenAuthorityOptions } from './token-authority';
 
 /** Options of `startTokenServer()`: the token options, or a `TokenAuthority` to serve. */
@@ -22,16 +23,14 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
     response.writeHead(404).end();
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await listen(server, 0);
   const { port } = server.address() as AddressInfo;
   return {
     tokenUrl: `http://127.0.0.1:${port}/token`,
     authority,
-    close: () =>
-      new Promise<void>((resolve) => {
-        authority.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => {
+      authority.close();
+      return closeServer(server);
+    },
   };
 }

@@ -66,7 +66,7 @@ export async function closeGracefully(socket: WebSocket, code: number, reason: s
   });
 }
 
-export function noop(): void {}
+function noop(): void {}
 
 /** ws treats a missing timeout as none; Infinity would be a timer that fires at once. */
 function finiteOrUndefined(ms: number): number | undefined {
