@@ -3,7 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }], '/node_modules/jose/.+\\.js$': '<rootDir>/__tests__/support/esm-transform.js' },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   testTimeout: 30000,
   // Suites that need redis-server or chromium say so when the package is missing.
   reporters: ['default', '<rootDir>/__tests__/support/left-out-reporter.js'],
