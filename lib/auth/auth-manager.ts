@@ -3,9 +3,12 @@ import { readConfig, type AuthConfigInput } from './config-reader';
 import { AuthError, ConfigError, ErrorCodes, safeCause } from '../errors';
 import { notifySafely, type AuthManagerEvents, type TokenEvent } from './events';
 import { FailureBackoff } from './failure-backoff';
-import { HeaderCache } from './header-cache';
+import { DpopProver } from './dpop';
+import { HeaderCache, proofHeaders, type RequestTarget } from './header-cache';
 import { MetricsRecorder, type AuthMetrics } from './metrics';
-import { describeOptions, normalizeOptions, type AuthManagerOptions, type CommonAuthOptions, type NormalizedOptions } from './options';
+import { describeOptions, normalizeOptions, type NormalizedOptions } from './normalize-options';
+import type { AuthManagerOptions, CommonAuthOptions } from './options';
+import { revokeTokens, type RevocationResult } from './revocation';
 import { FreshTokenRefusals } from './fresh-token-refusals';
 import { RefreshTimer } from './refresh-timer';
 import { StoreAccess } from './store-access';
@@ -25,6 +28,7 @@ import { INSPECT, printed } from './printable';
 export class AuthManager extends EventEmitter<AuthManagerEvents> {
   private readonly config: NormalizedOptions;
   private readonly endpoint: TokenEndpoint | undefined;
+  private readonly dpop: DpopProver | undefined;
   private readonly recorder = new MetricsRecorder();
   private readonly backoff: FailureBackoff;
   private readonly timer = new RefreshTimer();
@@ -42,17 +46,21 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
   private closed = false;
   /** Bumped by `clear()`: a flight started before it must not touch the new session. */
   private epoch = 0;
+  /** Aborted by `clear()` and `close()`: a grant waiting for a person (device code) stops waiting. */
+  private lifetime = new AbortController();
 
   constructor(options: AuthManagerOptions) {
     super();
     this.config = normalizeOptions(options);
-    this.endpoint = this.config.endpoint && new TokenEndpoint(this.config.endpoint);
+    this.dpop = this.config.dpop && new DpopProver(this.config.dpop);
+    this.endpoint = this.config.endpoint && new TokenEndpoint(this.config.endpoint, this.dpop, this.config.logger);
+    this.config.device?.signal?.addEventListener('abort', () => this.lifetime.abort(), { once: true });
     this.backoff = new FailureBackoff(this.config.retryDelayMs, this.config.maxRetryDelayMs);
     this.headers = new HeaderCache(this.config.apiKey?.header);
     this.store = new StoreAccess(this.config.store, this.config.storeKey, this.config.logger, this.recorder, this.config.now);
     if (options.logger) this.config.store.useLogger?.(options.logger);
     // Secrets live in these: keep them out of util.inspect, JSON and enumeration (see toJSON for what is shown).
-    const hidden = ['config', 'endpoint', 'headers', 'store', 'tokenSet', 'rejectedToken', 'deadRefreshToken', 'refreshInFlight'] as const;
+    const hidden = ['config', 'endpoint', 'dpop', 'headers', 'store', 'tokenSet', 'rejectedToken', 'deadRefreshToken', 'refreshInFlight', 'lifetime'] as const;
     for (const field of hidden) Object.defineProperty(this, field, { enumerable: false, writable: true });
   }
 
@@ -67,35 +75,41 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
 
   /** A valid access token: authenticates lazily, waits for an in-flight refresh, refreshes near expiry. */
   async getAccessToken(): Promise<string> {
-    if (this.config.apiKey) return this.config.apiKey.value;
-    const ready = this.readyToken();
-    if (ready) return ready.accessToken;
-    const refused = this.tokenSet !== undefined && this.tokenSet.accessToken === this.rejectedToken;
-    try {
-      return (await this.startFlight(refused ? 'refusal' : 'due')).accessToken;
-    } catch (error) {
-      // A failed early refresh leaves a token that is still good: use it until it expires.
-      const kept = this.tokenSet;
-      if (kept && kept.accessToken !== this.rejectedToken && isUnexpired(kept, this.config.now())) return kept.accessToken;
-      throw error;
-    }
+    return this.config.apiKey?.value ?? (await this.validTokenSet()).accessToken;
   }
 
-  /** `Authorization: Bearer …`, or the API-key header (a frozen object: copy it to change it). */
-  getAuthHeaders(): Promise<Readonly<Record<string, string>>> {
+  /**
+   * `Authorization: Bearer …`, or the API-key header (a frozen object: copy it
+   * to change it). With `dpop`, `Authorization: DPoP …` and a `DPoP` proof
+   * for `request`, which is then required: a proof names one method and URL.
+   */
+  async getAuthHeaders(request?: RequestTarget): Promise<Readonly<Record<string, string>>> {
     const ready = this.currentAuthHeaders();
     if (ready) return this.headers.promiseOf(ready);
-    return this.getAccessToken().then((token) => this.headers.headersFor(token));
+    if (this.config.apiKey) return this.headers.headersFor(this.config.apiKey.value);
+    const tokenSet = await this.validTokenSet();
+    if (!this.dpop || tokenSet.tokenType !== 'DPoP') return this.headers.headersFor(tokenSet.accessToken);
+    if (typeof request?.method !== 'string' || typeof request.url !== 'string') {
+      throw new ConfigError('getAuthHeaders: a DPoP-bound token needs the request it is for: getAuthHeaders({ method, url })', { key: 'request', code: ErrorCodes.INVALID_OPTIONS });
+    }
+    return proofHeaders(this.dpop, tokenSet.accessToken, request);
   }
 
   /**
    * The headers of a token that is good right now, or `undefined` when a
    * token must first be fetched or refreshed (then `await getAuthHeaders()`).
    * For hot paths that would rather not wait a turn; never starts a request.
+   * Always `undefined` with `dpop`: every request needs a proof of its own.
    */
   currentAuthHeaders(): Readonly<Record<string, string>> | undefined {
+    if (this.dpop) return undefined;
     const token = this.config.apiKey?.value ?? this.readyToken()?.accessToken;
     return token === undefined ? undefined : this.headers.headersFor(token);
+  }
+
+  /** A `DPoP-Nonce` a server sent (attachAuth passes them on): the next proofs for its origin carry it. */
+  rememberDpopNonce(url: string, nonce: string): void {
+    this.dpop?.rememberNonce(url, nonce);
   }
 
   /** Full authentication with the grant (shares a flight already under way). */
@@ -147,10 +161,13 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     return this.recorder.snapshot();
   }
 
-  /** Forgets the tokens, here and in the store. */
-  async clear(): Promise<void> {
+  /** Forgets the tokens, here and in the store; `{ revoke: true }` revokes them at the server first (see `revoke()`). */
+  async clear(options?: { revoke?: boolean }): Promise<void> {
+    if (options?.revoke === true) return void (await this.revoke());
     // A flight under way belongs to the forgotten session: its token is not installed, its failure not counted.
     this.epoch++;
+    this.lifetime.abort();
+    this.lifetime = new AbortController();
     this.refreshInFlight = undefined;
     this.tokenSet = undefined;
     this.rejectedToken = undefined;
@@ -160,9 +177,21 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     await this.store.clear();
   }
 
-  /** Stops the background refresh timer, store subscriptions, and a store made from the config. The manager still answers calls. */
+  /**
+   * Logout: forgets the tokens (here and in the store), then revokes the
+   * refresh token and the access token at the revocation endpoint (RFC 7009).
+   * Never throws: a failure is logged and listed in the result.
+   */
+  async revoke(): Promise<RevocationResult> {
+    const tokenSet = this.tokenSet ?? (await this.store.read());
+    await this.clear();
+    return revokeTokens(this.endpoint, tokenSet, this.config.now(), this.config.logger);
+  }
+
+  /** Stops the background refresh timer, store subscriptions, a store made from the config, and a device authorization's wait. The manager still answers calls. */
   close(): void {
     this.closed = true;
+    this.lifetime.abort();
     this.timer.stop();
     this.unwatch?.();
     this.unwatch = undefined;
@@ -181,6 +210,21 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
 
   [INSPECT](): string {
     return printed('AuthManager', this.toJSON());
+  }
+
+  /** A good token set: authenticates lazily, waits for an in-flight refresh, refreshes near expiry. */
+  private async validTokenSet(): Promise<TokenSet> {
+    const ready = this.readyToken();
+    if (ready) return ready;
+    const refused = this.tokenSet !== undefined && this.tokenSet.accessToken === this.rejectedToken;
+    try {
+      return await this.startFlight(refused ? 'refusal' : 'due');
+    } catch (error) {
+      // A failed early refresh leaves a token that is still good: use it until it expires.
+      const kept = this.tokenSet;
+      if (kept && kept.accessToken !== this.rejectedToken && isUnexpired(kept, this.config.now())) return kept;
+      throw error;
+    }
   }
 
   /** The token to hand out without waiting, if any. */
@@ -220,7 +264,7 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
   private flightContext(flight: Flight): FlightContext {
     const { config, endpoint, recorder, store } = this;
     return {
-      ...{ cause: flight.cause, config, endpoint, recorder, store },
+      ...{ cause: flight.cause, config, endpoint, recorder, store, signal: this.lifetime.signal },
       current: () => this.tokenSet,
       isGood: (tokenSet) => this.isGood(tokenSet),
       isDead: (refreshToken) => refreshToken === this.deadRefreshToken,
@@ -272,7 +316,7 @@ export class AuthManager extends EventEmitter<AuthManagerEvents> {
     this.config.logger.warn('axios-ws-auth: token request failed', { code: error.code, retryable: error.retryable, retryInMs: waitMs, message: error.message });
     this.notify('refreshFailed', { error, retryable: error.retryable, durationMs: now - startedAt, retryAt: now + waitMs });
     // Rejected credentials are final; a redirecting token endpoint is a misconfiguration, not a verdict on them.
-    if (!error.retryable && error.code !== ErrorCodes.TOKEN_ENDPOINT_REDIRECT) this.notify('error', error);
+    if (!error.retryable && error.code !== ErrorCodes.TOKEN_ENDPOINT_REDIRECT && error.code !== ErrorCodes.ABORTED) this.notify('error', error);
     this.scheduleAutoRefresh();
   }
 

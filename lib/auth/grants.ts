@@ -1,16 +1,19 @@
 import { AuthError, TokenRequestError, safeCause } from '../errors';
 import { withDeadline } from './deadline';
-import type { NormalizedOptions } from './options';
+import { runDeviceGrant } from './device-grant';
+import type { NormalizedOptions } from './normalize-options';
 import type { TokenEndpoint } from './token-endpoint';
 
 /**
  * The requests behind a token: the configured grant (password,
- * client_credentials, or a custom function with its deadline) and the
- * refresh_token grant. Each resolves to the token response's parsed body.
+ * client_credentials, device code, or a custom function with its deadline)
+ * and the refresh_token grant. Each resolves to the token response's parsed
+ * body. `signal` ends a device authorization that waits for its user.
  */
-export function requestGrant(config: NormalizedOptions, endpoint: TokenEndpoint | undefined): Promise<unknown> {
+export function requestGrant(config: NormalizedOptions, endpoint: TokenEndpoint | undefined, signal: AbortSignal): Promise<unknown> {
   const { grant, password, scope } = config;
   if (typeof grant === 'function') return runCustomGrant(grant, config.grantTimeoutMs);
+  if (grant === 'device_code') return runDeviceGrant(config, endpoint!, signal);
   if (password) return endpoint!.request({ grant_type: 'password', username: password.username, password: password.password, scope });
   return endpoint!.request({ grant_type: 'client_credentials', scope });
 }

@@ -1,3 +1,5 @@
+import type { DpopProver } from './dpop';
+
 /**
  * Every request asks for headers: while the token is the same, the same
  * frozen object (and the same settled promise of it) answers, without
@@ -27,4 +29,16 @@ export class HeaderCache {
   toJSON(): string {
     return '[HeaderCache]';
   }
+}
+
+/** The method and URL of one request: what a DPoP proof is bound to. */
+export interface RequestTarget {
+  method: string;
+  url: string;
+}
+
+/** `Authorization: DPoP …` and a proof made for this one request (RFC 9449 §7.1): never cached, never reused. */
+export async function proofHeaders(dpop: DpopProver, accessToken: string, request: RequestTarget): Promise<Readonly<Record<string, string>>> {
+  const proof = await dpop.proof({ ...request, accessToken });
+  return Object.freeze({ Authorization: `DPoP ${accessToken}`, DPoP: proof });
 }

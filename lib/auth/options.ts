@@ -1,7 +1,5 @@
-import { invalidOption, type ConfigError } from '../errors';
-import type { ClientAuthMethod } from './token-endpoint';
 import type { TokenResponse } from './token-set';
-import { MemoryTokenStore, type TokenStore } from './token-store';
+import type { TokenStore } from './token-store';
 
 /** Anything with console's four methods: console, pino, winston… */
 export interface Logger {
@@ -11,13 +9,32 @@ export interface Logger {
   error(message: string, meta?: Record<string, unknown>): void;
 }
 
+/**
+ * How the client authenticates itself to the token endpoint: its secret in
+ * the form body (`body`, RFC 6749 `client_secret_post`) or as HTTP Basic
+ * (`basic`, `client_secret_basic`), or a signed JWT assertion (RFC 7523):
+ * `private_key_jwt` with `privateKey`, `client_secret_jwt` (HS256) with the secret.
+ */
+export type ClientAuthMethod = 'body' | 'basic' | 'private_key_jwt' | 'client_secret_jwt';
+
+/** A JSON Web Key (RFC 7517); a private key has its private members (`d`…). */
+export interface JsonWebKeyInput {
+  kty: string;
+  alg?: string;
+  kid?: string;
+  [member: string]: unknown;
+}
+
+/** A key to sign with: a private JWK, a Web Crypto `CryptoKey`, or a Node `KeyObject`. */
+export type SigningKey = JsonWebKeyInput | { readonly type: string };
+
 /** Options every grant accepts. */
 export interface CommonAuthOptions {
   /** Refresh a token this close to expiry before use. Default min(30 s, lifetime/10); capped at lifetime/2. */
   refreshLeewayMs?: number;
   /** Token request timeout. Default 10 000 ms. */
   timeoutMs?: number;
-  /** Client credentials in the form body (default) or as HTTP Basic. */
+  /** How the client authenticates at the token endpoint. Default `body`; with `issuer`, what the server supports; with `privateKey`, `private_key_jwt`. */
   clientAuth?: ClientAuthMethod;
   /** Where tokens are kept. Default: in memory. */
   store?: TokenStore;
@@ -29,16 +46,45 @@ export interface CommonAuthOptions {
   retryDelayMs?: number;
   /** Cap of that wait. Default 30 000 ms. */
   maxRetryDelayMs?: number;
-  /** Overrides the store key (default: token URL + client + user). */
+  /** Overrides the store key (default: token URL or issuer + client + user). */
   storeKey?: string;
   /** Clock in epoch ms; inject one in tests. Default `Date.now`. */
   now?: () => number;
 }
 
-/** OAuth2 resource owner password grant. */
-export interface PasswordGrantOptions extends CommonAuthOptions {
+/** DPoP (RFC 9449) with a key of your own; `dpop: true` makes a fresh key pair in memory instead. */
+export interface DpopKeyOptions {
+  /** The private key (non-extractable is fine when `publicKey` is given). */
+  privateKey: SigningKey;
+  /** Needed only when the public part cannot be read off `privateKey` (a non-extractable CryptoKey). */
+  publicKey?: SigningKey;
+}
+
+/** Where the authorization server is, and what the client sends it beyond the grant. */
+export interface OAuthClientOptions {
+  /** The token endpoint. Optional with `issuer` (then it overrides the discovered one). */
+  tokenUrl?: string;
+  /** The authorization server's issuer: its endpoints are read from its discovery document (OIDC, else RFC 8414). */
+  issuer?: string;
+  /** RFC 7009 revocation endpoint, for `revoke()` (default: from discovery). */
+  revocationUrl?: string;
+  /** `private_key_jwt`: the key that signs the client assertion. */
+  privateKey?: SigningKey;
+  /** The `kid` header of the client assertion (default the JWK's own `kid`). */
+  keyId?: string;
+  /** The assertion's `aud`. Default the issuer when known (discovery), else the token endpoint. */
+  assertionAudience?: string;
+  /** Bind tokens to a key pair (RFC 9449): a proof on every token request and every request through `attachAuth`. */
+  dpop?: boolean | DpopKeyOptions;
+  /** RFC 8707 resource indicator(s), sent on every grant (refresh included). */
+  resource?: string | readonly string[];
+  /** `audience`, as Auth0 and others take it, sent on every grant. */
+  audience?: string;
+}
+
+/** OAuth2 resource owner password grant (`tokenUrl` or `issuer`). */
+export interface PasswordGrantOptions extends CommonAuthOptions, OAuthClientOptions {
   grant: 'password';
-  tokenUrl: string;
   clientId: string;
   clientSecret?: string;
   username: string;
@@ -46,13 +92,38 @@ export interface PasswordGrantOptions extends CommonAuthOptions {
   scope?: string;
 }
 
-/** OAuth2 client credentials grant. */
-export interface ClientCredentialsGrantOptions extends CommonAuthOptions {
+/** OAuth2 client credentials grant (`tokenUrl` or `issuer`; a secret, or `privateKey` for `private_key_jwt`). */
+export interface ClientCredentialsGrantOptions extends CommonAuthOptions, OAuthClientOptions {
   grant: 'client_credentials';
-  tokenUrl: string;
   clientId: string;
-  clientSecret: string;
+  clientSecret?: string;
   scope?: string;
+}
+
+/** What a person needs to approve a device authorization (RFC 8628 §3.2). */
+export interface UserCodePrompt {
+  /** Where the user goes… */
+  verificationUri: string;
+  /** …or this, with the code filled in (not every server sends it). */
+  verificationUriComplete?: string;
+  /** The code the user types there. */
+  userCode: string;
+  /** Epoch ms after which the code is no longer accepted. */
+  expiresAt: number;
+}
+
+/** OAuth2 device authorization grant (RFC 8628): a person approves on another device. */
+export interface DeviceCodeGrantOptions extends CommonAuthOptions, OAuthClientOptions {
+  grant: 'device_code';
+  clientId: string;
+  clientSecret?: string;
+  scope?: string;
+  /** The device authorization endpoint (default: from discovery). */
+  deviceAuthorizationUrl?: string;
+  /** Show the code to the user: called once per device authorization. */
+  onUserCode: (prompt: UserCodePrompt) => void | Promise<void>;
+  /** Aborts a device authorization that is waiting for the user (as `close()` does). */
+  signal?: AbortSignal;
 }
 
 /** A static API key sent in a header; nothing to refresh. */
@@ -64,125 +135,14 @@ export interface ApiKeyOptions extends CommonAuthOptions {
 }
 
 /**
- * Any other flow (device code, token exchange…). With a `tokenUrl`, a returned
+ * Any other flow (token exchange…). With a `tokenUrl`, a returned
  * refresh token is used. The grant has `timeoutMs` to settle (`signal` aborts at
  * that deadline); a flow that waits for a person sets a longer one, or 0 for none.
  */
-export interface CustomGrantOptions extends CommonAuthOptions {
+export interface CustomGrantOptions extends CommonAuthOptions, OAuthClientOptions {
   grant: (context: { signal: AbortSignal }) => Promise<TokenResponse>;
-  tokenUrl?: string;
   clientId?: string;
   clientSecret?: string;
 }
 
-export type AuthManagerOptions = PasswordGrantOptions | ClientCredentialsGrantOptions | ApiKeyOptions | CustomGrantOptions;
-
-const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** Options normalised once, at the edge. */
-export interface NormalizedOptions {
-  grant: AuthManagerOptions['grant'];
-  endpoint?: { tokenUrl: string; clientId: string; clientSecret?: string; clientAuth: ClientAuthMethod; timeoutMs: number };
-  password?: { username: string; password: string };
-  scope?: string;
-  apiKey?: { value: string; header: string };
-  refreshLeewayMs?: number;
-  /** Deadline of a custom grant function; 0 = none. */
-  grantTimeoutMs: number;
-  store: TokenStore;
-  storeKey: string;
-  logger: Logger;
-  autoRefresh: boolean;
-  retryDelayMs: number;
-  maxRetryDelayMs: number;
-  now: () => number;
-}
-
-export function normalizeOptions(options: AuthManagerOptions): NormalizedOptions {
-  if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object');
-  const { grant } = options;
-  const common = {
-    grant,
-    store: options.store ?? new MemoryTokenStore(),
-    logger: options.logger ?? silentLogger,
-    autoRefresh: options.autoRefresh ?? false,
-    retryDelayMs: nonNegative(options, 'retryDelayMs', 1000),
-    maxRetryDelayMs: nonNegative(options, 'maxRetryDelayMs', 30_000),
-    now: options.now ?? Date.now,
-    grantTimeoutMs: typeof grant === 'function' ? nonNegative(options, 'timeoutMs', 10_000) : 0,
-  };
-  const timeoutMs = nonNegative(options, 'timeoutMs', 10_000);
-  const clientAuth = options.clientAuth ?? 'body';
-  if (clientAuth !== 'body' && clientAuth !== 'basic') throw invalid('clientAuth', "must be 'body' or 'basic'");
-  const leeway = options.refreshLeewayMs === undefined ? undefined : nonNegative(options, 'refreshLeewayMs', 0);
-  const withLeeway = leeway === undefined ? {} : { refreshLeewayMs: leeway };
-
-  if (grant === 'api_key') {
-    const apiKey = requireString(options, 'apiKey');
-    const header = options.header ?? 'X-API-Key';
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) throw invalid('header', 'is not a valid HTTP header name');
-    return { ...common, apiKey: { value: apiKey, header }, storeKey: options.storeKey ?? `api_key|${header}` };
-  }
-  if (typeof grant === 'function') {
-    const custom = options as CustomGrantOptions;
-    const tokenUrl = custom.tokenUrl === undefined ? undefined : requireUrl(custom, 'tokenUrl');
-    const endpoint = tokenUrl === undefined ? undefined : { tokenUrl, clientId: custom.clientId ?? '', clientAuth, timeoutMs, ...secret(custom.clientSecret) };
-    return { ...common, ...withLeeway, ...(endpoint && { endpoint }), storeKey: options.storeKey ?? `custom|${tokenUrl ?? ''}|${custom.clientId ?? ''}` };
-  }
-  if (grant !== 'password' && grant !== 'client_credentials') {
-    throw invalid('grant', "must be 'password', 'client_credentials', 'api_key' or a function returning a token response");
-  }
-  const tokenUrl = requireUrl(options, 'tokenUrl');
-  const clientId = requireString(options, 'clientId');
-  if (grant === 'client_credentials') requireString(options, 'clientSecret');
-  const endpoint = { tokenUrl, clientId, clientAuth, timeoutMs, ...secret(options.clientSecret) };
-  const scope = options.scope === undefined ? {} : { scope: requireString(options, 'scope') };
-  if (grant === 'password') {
-    const username = requireString(options, 'username');
-    const password = requireString(options, 'password');
-    return { ...common, ...withLeeway, ...scope, endpoint, password: { username, password }, storeKey: options.storeKey ?? `${tokenUrl}|${clientId}|${username}` };
-  }
-  return { ...common, ...withLeeway, ...scope, endpoint, storeKey: options.storeKey ?? `${tokenUrl}|${clientId}|` };
-}
-
-function secret(clientSecret: string | undefined): { clientSecret?: string } {
-  return clientSecret ? { clientSecret } : {};
-}
-
-function invalid(key: string, problem: string): ConfigError {
-  return invalidOption('AuthManager', key, problem);
-}
-
-function requireString<T extends object>(options: T, key: keyof T & string): string {
-  const value = options[key];
-  if (typeof value !== 'string' || value === '') throw invalid(key, 'must be a non-empty string');
-  return value;
-}
-
-function requireUrl<T extends object>(options: T, key: keyof T & string): string {
-  const value = requireString(options, key);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalid(key, 'must be an absolute http(s) URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(key, 'must be an absolute http(s) URL');
-  return value;
-}
-
-function nonNegative<T extends object>(options: T, key: keyof T & string, fallback: number): number {
-  const value = options[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalid(key, 'must be a non-negative number');
-  return value;
-}
-
-/** The options' metadata for `toJSON`: the grant, where tokens come from, which header. Never a secret. */
-export function describeOptions({ grant, endpoint, apiKey }: NormalizedOptions): Record<string, unknown> {
-  return {
-    grant: typeof grant === 'function' ? 'custom' : grant,
-    ...(endpoint && { tokenUrl: endpoint.tokenUrl, clientId: endpoint.clientId }),
-    ...(apiKey && { header: apiKey.header }),
-  };
-}
+export type AuthManagerOptions = PasswordGrantOptions | ClientCredentialsGrantOptions | DeviceCodeGrantOptions | ApiKeyOptions | CustomGrantOptions;

@@ -1,137 +1,167 @@
-import { tokenTransport } from './token-transport.node';
-import axios, { type AxiosInstance } from 'axios';
-import { TokenRequestError, safeCause } from '../errors';
-import { toBase64 } from './base64';
-import { withDeadline } from './deadline';
+import { TokenRequestError } from '../errors';
+import { ClientAuthenticator } from './client-auth';
+import { Discovery } from './discovery';
+import type { DpopProver } from './dpop';
+import type { EndpointSettings } from './normalize-options';
+import { OAuthHttp, jsonOf, type RawAnswer } from './oauth-http';
+import type { ClientAuthMethod, Logger } from './options';
 
-/** How the client authenticates itself to the token endpoint (RFC 6749 §2.3.1). */
-export type ClientAuthMethod = 'body' | 'basic';
-
-export interface TokenEndpointOptions {
+/** The authorization server's endpoints and what the client uses with them: configured, or discovered once. */
+export interface Located {
+  issuer?: string;
   tokenUrl: string;
-  clientId: string;
-  clientSecret?: string;
+  revocationUrl?: string;
+  deviceAuthorizationUrl?: string;
   clientAuth: ClientAuthMethod;
-  timeoutMs: number;
+  dpopAlgs?: readonly string[];
 }
 
-/** The largest token response read: a token set is a few kB; anything else is cut off, not buffered. */
-export const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
+/** Our names of the RFC 8414 client authentication methods. */
+const METHOD_NAMES: Record<ClientAuthMethod, string> = { basic: 'client_secret_basic', body: 'client_secret_post', private_key_jwt: 'private_key_jwt', client_secret_jwt: 'client_secret_jwt' };
 
 /**
- * Posts RFC 6749 form-encoded grants to the token endpoint on an axios
- * instance of its own, so a refresh never passes through the interceptors it
- * serves and can never wait on itself.
+ * The client's side of the authorization server: grants to the token
+ * endpoint (with client authentication, `resource`/`audience`, and a DPoP
+ * proof whose nonce challenge is answered once, silently), device
+ * authorization requests and revocations. Each resolves to the answer's parsed body.
  */
 export class TokenEndpoint {
-  private readonly http: AxiosInstance;
+  private readonly http: OAuthHttp;
+  private readonly discovery: Discovery | undefined;
+  private readonly client: ClientAuthenticator;
+  private warnedMethod = false;
 
-  constructor(private readonly options: TokenEndpointOptions) {
-    this.http = axios.create({
-      // Bodies are parsed here, status by status; axios must neither throw on 4xx nor parse.
-      validateStatus: () => true,
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      // Never follow a redirect with the form body (it holds the password or client secret), whatever
-      // adapter is used: Node's http adapter obeys maxRedirects; fetch needs 'manual'.
-      ...tokenTransport(axios.defaults.adapter),
-      maxRedirects: 0,
-      fetchOptions: { redirect: 'manual' },
-      maxContentLength: MAX_TOKEN_RESPONSE_BYTES,
-    });
+  constructor(
+    private readonly settings: EndpointSettings,
+    private readonly dpop: DpopProver | undefined,
+    private readonly logger: Logger,
+  ) {
+    this.http = new OAuthHttp(settings.timeoutMs);
+    this.discovery = settings.issuer === undefined ? undefined : new Discovery(settings.issuer, this.http);
+    this.client = new ClientAuthenticator(settings);
   }
 
-  /** Sends one grant; resolves to the parsed JSON body of a 2xx answer. */
-  async request(params: Record<string, string | undefined>): Promise<unknown> {
-    const { tokenUrl, clientId, clientSecret, clientAuth } = this.options;
-    const form = new URLSearchParams();
-    for (const [key, value] of Object.entries(params)) if (value !== undefined) form.set(key, value);
-    const headers: Record<string, string> = {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Accept: 'application/json',
-    };
-    if (clientAuth === 'basic') {
-      const pair = `${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret ?? '')}`;
-      headers['Authorization'] = `Basic ${toBase64(new TextEncoder().encode(pair))}`;
-    } else {
-      form.set('client_id', clientId);
-      if (clientSecret) form.set('client_secret', clientSecret);
-    }
+  /** The endpoints in use (a discovery the first time, with an issuer). */
+  async locate(): Promise<Located> {
+    const { settings } = this;
+    if (!this.discovery) return { tokenUrl: settings.tokenUrl!, ...pick(settings), clientAuth: settings.clientAuth ?? 'body' };
+    const metadata = await this.discovery.resolve();
+    const located = { ...metadata, ...pick(settings), ...(settings.tokenUrl && { tokenUrl: settings.tokenUrl }) };
+    return { ...located, clientAuth: this.chooseClientAuth(metadata.authMethods) };
+  }
 
-    let status: number;
-    let text: string;
-    let contentType: string;
-    let location: string;
-    try {
-      const response = await withDeadline(
-        this.options.timeoutMs,
-        (signal) => this.http.post<unknown>(tokenUrl, form.toString(), { headers, signal }),
-        () => new TokenRequestError(`token request timed out after ${this.options.timeoutMs} ms`, { code: 'TOKEN_REQUEST_TIMEOUT', retryable: true }),
-      );
-      status = response.status;
-      // A custom adapter (axios-mock-adapter) may hand back parsed JSON instead of text.
-      text = typeof response.data === 'string' ? response.data : response.data == null ? '' : JSON.stringify(response.data);
-      contentType = String(response.headers['content-type'] ?? '');
-      location = originOf(response.headers['location']);
-    } catch (error) {
-      if (error instanceof TokenRequestError) throw error;
-      if (/maxContentLength/.test(safeCause(error).message)) {
-        throw new TokenRequestError(`invalid token response: larger than ${MAX_TOKEN_RESPONSE_BYTES} bytes; cut off`, { code: 'INVALID_TOKEN_RESPONSE', retryable: true });
-      }
-      // A network error: the axios error's config holds the form body, so only a summary is kept.
-      throw new TokenRequestError(`token endpoint unreachable: ${safeCause(error).message}`, {
-        code: 'TOKEN_ENDPOINT_UNREACHABLE',
-        retryable: true,
-        cause: safeCause(error),
-      });
+  /** Sends one grant (`resource` and `audience` added); resolves to the token response's body. */
+  async request(params: Record<string, string | undefined>): Promise<unknown> {
+    const located = await this.locate();
+    const { tokenUrl } = located;
+    for (let attempt = 0; ; attempt++) {
+      const proof = this.dpop && (await this.dpop.proof({ method: 'POST', url: tokenUrl }, located.dpopAlgs));
+      const answer = await this.post(located, tokenUrl, 'token endpoint', this.withIndicators(params), proof ? { DPoP: proof } : {});
+      if (answer.dpopNonce !== undefined) this.dpop?.rememberNonce(tokenUrl, answer.dpopNonce);
+      // RFC 9449 §8: the server wants a nonce; the proof with it is not a second grant, and not a failure.
+      if (proof && attempt === 0 && answer.status === 400 && answer.dpopNonce !== undefined && oauthErrorOf(answer) === 'use_dpop_nonce') continue;
+      return parseAnswer(answer, 'token endpoint');
     }
-    return parseAnswer(status, text, contentType, location);
+  }
+
+  /** RFC 8628 §3.1: a device authorization request; resolves to its body. */
+  async authorizeDevice(params: Record<string, string | undefined>): Promise<unknown> {
+    const located = await this.locate();
+    if (located.deviceAuthorizationUrl === undefined) {
+      throw new TokenRequestError('the authorization server has no device_authorization_endpoint; give deviceAuthorizationUrl', { code: 'DISCOVERY_FAILED' });
+    }
+    return parseAnswer(await this.post(located, located.deviceAuthorizationUrl, 'device authorization endpoint', this.withIndicators(params)), 'device authorization endpoint');
+  }
+
+  /** RFC 7009: revokes one token. An unknown token is revoked too, as far as the server will say (§2.2). */
+  async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<void> {
+    const located = await this.locate();
+    if (located.revocationUrl === undefined) {
+      throw new TokenRequestError('the authorization server has no revocation_endpoint; give revocationUrl', { code: 'DISCOVERY_FAILED' });
+    }
+    const answer = await this.post(located, located.revocationUrl, 'revocation endpoint', { token, token_type_hint: hint });
+    if (answer.status !== 200) parseAnswer(answer, 'revocation endpoint');
+  }
+
+  toJSON(): string {
+    return '[TokenEndpoint]';
+  }
+
+  private async post(located: Located, url: string, what: string, params: Record<string, string | readonly string[] | undefined>, extraHeaders: Record<string, string> = {}): Promise<RawAnswer> {
+    const audience = this.settings.assertionAudience ?? located.issuer ?? url;
+    const credentials = await this.client.credentials(located.clientAuth, audience);
+    const form = new URLSearchParams();
+    for (const [key, value] of Object.entries({ ...params, ...credentials.params })) {
+      if (typeof value === 'string') form.set(key, value);
+      else for (const entry of value ?? []) form.append(key, entry);
+    }
+    const headers = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...credentials.headers, ...extraHeaders };
+    return this.http.send({ method: 'POST', url, headers, form, what });
+  }
+
+  private withIndicators(params: Record<string, string | undefined>): Record<string, string | readonly string[] | undefined> {
+    const { resource, audience } = this.settings;
+    return { ...params, ...(resource.length > 0 && { resource }), ...(audience !== undefined && { audience }) };
+  }
+
+  /** The configured method, else the best the server lists (RFC 8414's default is `client_secret_basic`). */
+  private chooseClientAuth(supported: readonly string[] | undefined): ClientAuthMethod {
+    const { clientAuth, clientSecret } = this.settings;
+    if (clientAuth !== undefined) {
+      if (supported && !supported.includes(METHOD_NAMES[clientAuth]) && !this.warnedMethod) {
+        this.warnedMethod = true;
+        this.logger.warn('axios-ws-auth: the server does not list the configured client authentication method; using it anyway', { clientAuth, supported });
+      }
+      return clientAuth;
+    }
+    // A public client sends its client_id only (`none`).
+    if (clientSecret === undefined || supported === undefined) return clientSecret === undefined ? 'body' : 'basic';
+    const preferred = (['basic', 'body', 'client_secret_jwt'] as const).find((method) => supported.includes(METHOD_NAMES[method]));
+    return preferred ?? 'basic';
   }
 }
 
-function parseAnswer(status: number, text: string, contentType: string, location: string): unknown {
+function pick(settings: EndpointSettings): Partial<Located> {
+  const { revocationUrl, deviceAuthorizationUrl } = settings;
+  return { ...(revocationUrl && { revocationUrl }), ...(deviceAuthorizationUrl && { deviceAuthorizationUrl }) };
+}
+
+function oauthErrorOf(answer: RawAnswer): string | undefined {
+  const body = jsonOf(answer.text) as { error?: unknown } | undefined;
+  return typeof body?.error === 'string' ? body.error : undefined;
+}
+
+function parseAnswer({ status, text, contentType, location }: RawAnswer, what: string): unknown {
   if ((status >= 300 && status < 400) || status === 0) {
-    // A misconfigured tokenUrl (http → https, a login page), not refused credentials: no retry helps, no 'error' event.
-    throw new TokenRequestError(`token endpoint answered a redirect (HTTP ${status}${location ? ` to ${location}` : ''}); check tokenUrl — the request was not followed`, {
+    // A misconfigured URL (http → https, a login page), not refused credentials: no retry helps, no 'error' event.
+    throw new TokenRequestError(`${what} answered a redirect (HTTP ${status}${location ? ` to ${location}` : ''}); check its URL — the request was not followed`, {
       code: 'TOKEN_ENDPOINT_REDIRECT',
       status,
     });
   }
-  let body: unknown;
-  let isJson = true;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    isJson = false;
-  }
+  const body = jsonOf(text);
+  const isJson = body !== undefined;
   if (status >= 200 && status < 300) {
     if (!isJson) {
-      throw new TokenRequestError(
-        `invalid token response: HTTP ${status} with a body that is not JSON (content-type ${contentType || 'none'})`,
-        { code: 'INVALID_TOKEN_RESPONSE', status, retryable: true },
-      );
+      throw new TokenRequestError(`invalid answer from the ${what}: HTTP ${status} with a body that is not JSON (content-type ${contentType || 'none'})`, {
+        code: 'INVALID_TOKEN_RESPONSE',
+        status,
+        retryable: true,
+      });
     }
     return body;
   }
   const oauth = isJson && body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-  const oauthError = typeof oauth['error'] === 'string' ? oauth['error'] : undefined;
-  const errorDescription = typeof oauth['error_description'] === 'string' ? oauth['error_description'] : undefined;
+  const oauthError = typeof oauth['error'] === 'string' ? oauth['error'].slice(0, 100) : undefined;
+  const errorDescription = typeof oauth['error_description'] === 'string' ? oauth['error_description'].slice(0, 500) : undefined;
   // 5xx, 429 and 408 are the server's trouble: the grant itself was not judged.
-  const retryable = status >= 500 || status === 429 || status === 408;
+  // A nonce challenge answered once already is a server that rotates nonces too fast: try again later, keep the refresh token.
+  const retryable = status >= 500 || status === 429 || status === 408 || oauthError === 'use_dpop_nonce';
   const detail = oauthError ? `${oauthError}${errorDescription ? `: ${errorDescription}` : ''}` : `HTTP ${status}`;
-  throw new TokenRequestError(`token endpoint refused the request (${detail})`, {
+  throw new TokenRequestError(`${what} refused the request (${detail})`, {
     status,
     retryable,
     ...(oauthError !== undefined && { oauthError }),
     ...(errorDescription !== undefined && { errorDescription }),
   });
-}
-
-/** Only the origin of a redirect's target: its path or query may carry anything. */
-function originOf(value: unknown): string {
-  try {
-    return typeof value === 'string' ? new URL(value).origin : '';
-  } catch {
-    return '';
-  }
 }

@@ -1,7 +1,7 @@
 import { TokenRequestError } from '../errors';
 import { requestGrant, requestRefresh } from './grants';
 import type { MetricsRecorder } from './metrics';
-import type { NormalizedOptions } from './options';
+import type { NormalizedOptions } from './normalize-options';
 import type { StoreAccess } from './store-access';
 import type { TokenEndpoint } from './token-endpoint';
 import type { TokenEvent } from './events';
@@ -24,6 +24,8 @@ export interface FlightContext {
   readonly endpoint: TokenEndpoint | undefined;
   readonly recorder: MetricsRecorder;
   readonly store: StoreAccess;
+  /** Aborted by `clear()` and `close()`: ends a grant that waits (a device authorization). */
+  readonly signal: AbortSignal;
   /** The token set the manager holds now. */
   current(): TokenSet | undefined;
   /** Not refused by a server, not due. */
@@ -82,11 +84,11 @@ async function refresh(flight: FlightContext, refreshToken: string): Promise<Tok
 
 async function authenticateWithGrant(flight: FlightContext): Promise<TokenSet> {
   flight.recorder.tokenRequests++;
-  const tokenSet = parse(flight, await requestGrant(flight.config, flight.endpoint));
+  const tokenSet = parse(flight, await requestGrant(flight.config, flight.endpoint, flight.signal));
   flight.recorder.authentications++;
   return flight.accept(tokenSet, 'authenticate', false);
 }
 
 function parse(flight: FlightContext, body: unknown, previousRefreshToken?: string): TokenSet {
-  return toTokenSet(body, flight.config.now(), previousRefreshToken, (message) => flight.config.logger.warn(`axios-ws-auth: ${message}`));
+  return toTokenSet(body, flight.config.now(), previousRefreshToken, (message) => flight.config.logger.warn(`axios-ws-auth: ${message}`), flight.config.dpop !== undefined);
 }

@@ -39,7 +39,7 @@ export function fingerprint(token: string | undefined): string | undefined {
  * `receivedAt` (so client/server clock skew does not matter); without
  * `expires_in`, the JWT's own `exp - iat` gives the lifetime.
  */
-export function toTokenSet(body: unknown, receivedAt: number, previousRefreshToken?: string, warn: (message: string) => void = () => undefined): TokenSet {
+export function toTokenSet(body: unknown, receivedAt: number, previousRefreshToken?: string, warn: (message: string) => void = () => undefined, dpop = false): TokenSet {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw invalid('the token response is not a JSON object');
   }
@@ -50,8 +50,10 @@ export function toTokenSet(body: unknown, receivedAt: number, previousRefreshTok
   }
   if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid(`access_token is ${accessToken.length} characters long (at most ${MAX_TOKEN_LENGTH})`);
   const tokenType = response['token_type'] ?? 'Bearer';
-  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    throw invalid(`unsupported token_type ${JSON.stringify(String(tokenType)).slice(0, 40)} (only Bearer is supported)`);
+  // A DPoP client takes `DPoP` tokens, and `Bearer` ones from a server that does not bind (RFC 9449 §5).
+  const kind = typeof tokenType === 'string' ? tokenType.toLowerCase() : '';
+  if (kind !== 'bearer' && !(dpop && kind === 'dpop')) {
+    throw invalid(`unsupported token_type ${JSON.stringify(String(tokenType)).slice(0, 40)} (${dpop ? 'Bearer or DPoP' : 'only Bearer is supported; DPoP needs the dpop option'})`);
   }
   const refreshToken = response['refresh_token'];
   if (refreshToken !== undefined && refreshToken !== null && (typeof refreshToken !== 'string' || refreshToken === '')) {
@@ -69,7 +71,7 @@ export function toTokenSet(body: unknown, receivedAt: number, previousRefreshTok
   }
   lifetimeMs ??= jwtLifetimeMs(accessToken);
   if (lifetimeMs !== undefined && lifetimeMs > MAX_LIFETIME_MS) lifetimeMs = MAX_LIFETIME_MS;
-  const tokenSet: TokenSet = { accessToken, tokenType: 'Bearer', receivedAt };
+  const tokenSet: TokenSet = { accessToken, tokenType: kind === 'dpop' ? 'DPoP' : 'Bearer', receivedAt };
   // Rotation: a new refresh token replaces the old one; none keeps the old one.
   const keptRefreshToken = typeof refreshToken === 'string' ? refreshToken : previousRefreshToken;
   if (keptRefreshToken !== undefined) tokenSet.refreshToken = keptRefreshToken;

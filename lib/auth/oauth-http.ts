@@ -1,0 +1,97 @@
+import { tokenTransport } from './token-transport.node';
+import axios, { type AxiosInstance } from 'axios';
+import { TokenRequestError, safeCause, type AuthErrorCode } from '../errors';
+import { withDeadline } from './deadline';
+
+/** The largest answer read from an authorization server: a token set or a metadata document is a few kB; anything else is cut off, not buffered. */
+export const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
+
+/** An authorization server's answer, before anyone judged it. */
+export interface RawAnswer {
+  status: number;
+  text: string;
+  contentType: string;
+  /** Only the origin of a redirect's target: its path or query may carry anything. */
+  location: string;
+  /** RFC 9449 §8: a server nonce for the next DPoP proof. */
+  dpopNonce: string | undefined;
+}
+
+/** One request to an authorization server (token, revocation, device or discovery endpoint). */
+export interface OAuthRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  form?: URLSearchParams;
+  /** What is being called, for messages: `token endpoint`, `discovery`… */
+  what: string;
+  /** The code of a transport failure (unreachable, timed out, too large). Default per failure. */
+  failureCode?: AuthErrorCode;
+}
+
+/**
+ * Talks to the authorization server on an axios instance of its own, so a
+ * refresh never passes through the interceptors it serves and can never wait
+ * on itself. Never follows a redirect (the form holds the password or client
+ * secret), whatever the adapter; every call has a deadline and a size cap.
+ */
+export class OAuthHttp {
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly timeoutMs: number) {
+    this.http = axios.create({
+      // Bodies are parsed by the caller, status by status; axios must neither throw on 4xx nor parse.
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      // Node's http adapter obeys maxRedirects; fetch needs 'manual'.
+      ...tokenTransport(axios.defaults.adapter),
+      maxRedirects: 0,
+      fetchOptions: { redirect: 'manual' },
+      maxContentLength: MAX_TOKEN_RESPONSE_BYTES,
+    });
+  }
+
+  async send({ method, url, headers, form, what, failureCode }: OAuthRequest): Promise<RawAnswer> {
+    try {
+      const response = await withDeadline(
+        this.timeoutMs,
+        (signal) => this.http.request<unknown>({ method, url, headers, signal, ...(form && { data: form.toString() }) }),
+        () => new TokenRequestError(`${what} timed out after ${this.timeoutMs} ms`, { code: failureCode ?? 'TOKEN_REQUEST_TIMEOUT', retryable: true }),
+      );
+      const nonce = response.headers['dpop-nonce'];
+      return {
+        status: response.status,
+        // A custom adapter (axios-mock-adapter) may hand back parsed JSON instead of text.
+        text: typeof response.data === 'string' ? response.data : response.data == null ? '' : JSON.stringify(response.data),
+        contentType: String(response.headers['content-type'] ?? ''),
+        location: originOf(response.headers['location']),
+        dpopNonce: typeof nonce === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]{1,512}$/.test(nonce) ? nonce : undefined,
+      };
+    } catch (error) {
+      if (error instanceof TokenRequestError) throw error;
+      if (/maxContentLength/.test(safeCause(error).message)) {
+        throw new TokenRequestError(`invalid answer from the ${what}: larger than ${MAX_TOKEN_RESPONSE_BYTES} bytes; cut off`, { code: failureCode ?? 'INVALID_TOKEN_RESPONSE', retryable: true });
+      }
+      // A network error: the axios error's config holds the form body, so only a summary is kept.
+      throw new TokenRequestError(`${what} unreachable: ${safeCause(error).message}`, { code: failureCode ?? 'TOKEN_ENDPOINT_UNREACHABLE', retryable: true, cause: safeCause(error) });
+    }
+  }
+}
+
+/** The parsed JSON body, or `undefined` when it is not JSON. */
+export function jsonOf(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function originOf(value: unknown): string {
+  try {
+    return typeof value === 'string' ? new URL(value).origin : '';
+  } catch {
+    return '';
+  }
+}
