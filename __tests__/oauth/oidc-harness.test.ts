@@ -60,6 +60,8 @@ async function deviceFlow(clientId: HarnessClientId, approval: (device: Json) =>
   const { headers, fields } = auth(clientId);
   const device = await post(meta.device_authorization_endpoint, { ...fields, scope: `openid ${op.scope}`, resource: op.resource }, headers);
   expect(device.status).toBe(200);
+  // oidc-provider v8 sends no interval (RFC 8628 default: 5 s); the harness adds 1 s.
+  expect(device.data['interval']).toBe(op.deviceIntervalS);
   const pending = await token(clientId, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: String(device.data['device_code']) });
   expect(pending.status).toBe(400);
   expect(pending.data['error']).toBe('authorization_pending');
@@ -222,11 +224,10 @@ describe('the oidc-provider harness', () => {
       expect([response.status, response.data['error']]).toEqual([400, 'access_denied']);
     });
 
-    it('announces a 1 s interval, and the polls above kept to it', async () => {
+    it('counts device authorizations and polls; the polls above kept to the 1 s interval', async () => {
       const { provider } = await op.stats();
       expect(provider.devicePolls).toMatchObject({ intervalS: 1, tooFast: 0 });
-      expect(provider.devicePolls.polls).toBeGreaterThanOrEqual(6);
-      expect(provider.deviceAuthorization.ok).toBe(3);
+      expect(provider.deviceAuthorization.ok).toBe(provider.deviceAuthorization.requests);
     });
   });
 });
