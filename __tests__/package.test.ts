@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 // The package as users consume it: the built output, by name, from CommonJS and ESM.
@@ -29,6 +29,21 @@ describe('the built package', () => {
     expect(result.esmNames).toEqual(result.cjsNames);
     expect(result.esmNames).toContain(landmark[entry]);
     expect(result.same).toBe(true); // one copy of each class: instanceof works across module systems
+  });
+
+  it('no declaration file names jose (an ES module a node16 CommonJS consumer cannot resolve)', () => {
+    const offenders = readdirSync(path.join(root, 'dist'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => /\.d\.(c|m)?ts$/.test(file) && /from ['"]jose['"]|import\(['"]jose['"]\)/.test(readFileSync(path.join(root, 'dist', file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
+  it('a signing feature works from the CommonJS build (Node ≥ 20.19 requires jose natively)', () => {
+    const script = `
+      const { AuthManager } = require('axios-ws-auth');
+      const auth = new AuthManager({ grant: 'client_credentials', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c', clientSecret: 's'.repeat(32), clientAuth: 'client_secret_jwt', dpop: true });
+      auth.getAuthHeaders({ method: 'GET', url: 'http://127.0.0.1:9/' }).catch((e) => console.log(e.code));
+    `;
+    expect(run(process.execPath, ['-e', script]).trim()).toBe('TOKEN_ENDPOINT_UNREACHABLE');
   });
 
   it('publint finds nothing to fix', () => {

@@ -4,6 +4,9 @@ import type { EndpointSettings } from './normalize-options';
 import type { ClientAuthMethod } from './options';
 import { prepareKey, type PreparedKey } from './signing-key';
 
+/** What jose's `sign()` takes (named here only: no declaration file may name jose's types). */
+type JoseKey = Parameters<SignJWT['sign']>[0];
+
 /** How long a client assertion is good for: long enough for one request, too short to be worth stealing. */
 const ASSERTION_LIFETIME_S = 60;
 
@@ -58,7 +61,7 @@ export class ClientAuthenticator {
     });
     const { key, alg } = await this.key;
     const kid = keyId ?? (this.settings.privateKey as { kid?: unknown }).kid;
-    return jwt.setProtectedHeader({ alg, typ: 'JWT', ...(typeof kid === 'string' && { kid }) }).sign(key);
+    return jwt.setProtectedHeader({ alg, typ: 'JWT', ...(typeof kid === 'string' && { kid }) }).sign(key as JoseKey);
   }
 }
 

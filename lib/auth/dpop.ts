@@ -1,17 +1,18 @@
-import { SignJWT, generateKeyPair, type CryptoKey, type KeyObject } from 'jose';
+import { SignJWT, generateKeyPair } from 'jose';
 import { toBase64Url } from './base64';
 import { randomId } from './client-auth';
 import type { DpopKeyOptions, JsonWebKeyInput } from './options';
-import { prepareKey, publicJwkOf } from './signing-key';
+import { prepareKey, publicJwkOf, type PreparedKey } from './signing-key';
+
+/** What jose's `sign()` takes (named here only: no declaration file may name jose's types). */
+type JoseKey = Parameters<SignJWT['sign']>[0];
 
 /** What a generated key pair may use, best first, when the server names the algorithms it takes. */
 const GENERATED_ALGS = ['ES256', 'EdDSA', 'ES384', 'PS256', 'RS256'] as const;
 /** Origins whose nonce is remembered; more are forgotten oldest first (a nonce is only an optimisation). */
 const MAX_NONCE_ORIGINS = 100;
 
-interface ProofKey {
-  key: CryptoKey | KeyObject;
-  alg: string;
+interface ProofKey extends PreparedKey {
   jwk: JsonWebKeyInput;
 }
 
@@ -44,7 +45,7 @@ export class DpopProver {
     const claims: Record<string, string> = { htm: target.method.toUpperCase(), htu: `${url.origin}${url.pathname}` };
     if (target.accessToken !== undefined) claims['ath'] = await sha256Base64Url(target.accessToken);
     if (nonce !== undefined) claims['nonce'] = nonce;
-    return new SignJWT(claims).setProtectedHeader({ typ: 'dpop+jwt', alg, jwk }).setJti(randomId()).setIssuedAt().sign(key);
+    return new SignJWT(claims).setProtectedHeader({ typ: 'dpop+jwt', alg, jwk }).setJti(randomId()).setIssuedAt().sign(key as JoseKey);
   }
 
   /** A `DPoP-Nonce` an origin sent: the next proofs for it carry it. */

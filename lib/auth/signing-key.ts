@@ -4,7 +4,8 @@ import type { JsonWebKeyInput, SigningKey } from './options';
 
 /** A key ready for jose: imported once, with the JWS algorithm it signs with. */
 export interface PreparedKey {
-  key: CryptoKey | KeyObject;
+  /** A CryptoKey or KeyObject; typed loosely so that no declaration file names jose's types (an ES module a node16 CommonJS consumer cannot resolve). */
+  key: object;
   alg: string;
 }
 

@@ -2,6 +2,7 @@ import { CanceledError, type AxiosError } from 'axios';
 import { AuthError, ConfigError, ErrorCodes, isAxiosWsAuthError } from '../errors';
 import { unlessAborted } from './abortable';
 import { normalizeAttachOptions, type AttachSettings } from './options';
+import { NONCE_REPLAYS, nonceReplays, readDpopAnswer, requestTarget } from './dpop-challenge';
 import { controlRedirects, redirectToFollow } from './fetch-redirects';
 import { guardRedirects, redirectGuard } from './redirect-guard';
 import { redactCredentials } from './redact';
@@ -62,7 +63,8 @@ export function attachAuth<C extends AuthRequestConfig, R extends ResponseLike>(
     // The common case needs no wait at all: a good token's headers, handed over synchronously.
     const ready = auth.currentAuthHeaders?.();
     if (ready) return credit(config, ready);
-    return unlessAborted(auth.getAuthHeaders(), config.signal, () => canceled(config)).then((headers) => credit(config, headers));
+    // The method and URL bind a DPoP proof; a Bearer manager ignores them.
+    return unlessAborted(auth.getAuthHeaders(requestTarget(config)), config.signal, () => canceled(config)).then((headers) => credit(config, headers));
   });
 
   const responseId = instance.interceptors.response.use((response: R) => {
@@ -71,6 +73,7 @@ export function attachAuth<C extends AuthRequestConfig, R extends ResponseLike>(
     // A 3xx the caller's validateStatus let through, from a fetch we stopped at redirects.
     const hop = config && redirectToFollow(config, response, carried?.headerNames ?? []);
     if (hop) return instance.request(hop) as Promise<R>;
+    if (carried) rememberNonce(auth, config, response);
     // A token the server accepted: its later refusal is an expiry, not a sign that every token is refused.
     if (carried?.token) auth.tokenAccepted?.(carried.token);
     return response;
@@ -82,6 +85,13 @@ export function attachAuth<C extends AuthRequestConfig, R extends ResponseLike>(
     if (!config || !sent) throw error;
     // Whatever goes back to the caller goes without the credentials we added.
     const giveBack = (returned: unknown = error) => redactCredentials(returned, sent.headerNames);
+    // RFC 9449 §9: a resource server that wants a nonce gets the same request once more, with a new proof: not a 401 refresh.
+    const dpop = rememberNonce(auth, config, (error as { response?: unknown }).response);
+    if (dpop.wantsNonce && dpop.nonce !== undefined && nonceReplays(config) === 0 && isReplayableBody(config.data)) {
+      return instance.request({ ...config, [NONCE_REPLAYS]: 1 });
+    }
+    // A second challenge in a row: the server's nonces move faster than its answers; no refresh helps.
+    if (dpop.wantsNonce) throw giveBack();
     if (!settings.isUnauthorized(error as AxiosError)) throw giveBack();
     const { token } = sent;
     if (token === null) {
@@ -148,9 +158,17 @@ function setHeaders(config: AuthRequestConfig, headers: Record<string, string>):
   }
 }
 
+/** A nonce a server sent is passed to the manager (every answer may carry one: a 200 too). */
+function rememberNonce(auth: AuthSource, config: AuthRequestConfig, response: unknown): ReturnType<typeof readDpopAnswer> {
+  const answer = readDpopAnswer(response);
+  const { url } = requestTarget(config);
+  if (answer.nonce !== undefined && url !== '') auth.rememberDpopNonce?.(url, answer.nonce);
+  return answer;
+}
+
 function bearerToken(headers: Record<string, string>): string | null {
   for (const [name, value] of Object.entries(headers)) {
-    const match = name.toLowerCase() === 'authorization' ? /^Bearer\s+(\S+)$/i.exec(value) : null;
+    const match = name.toLowerCase() === 'authorization' ? /^(?:Bearer|DPoP)\s+(\S+)$/i.exec(value) : null;
     if (match?.[1] !== undefined) return match[1];
   }
   return null;

@@ -5,7 +5,7 @@ import type { TokenSource } from '../auth/token-source';
  * What `attachAuth` calls of a `TokenSource`: it never asks for a bare token
  * nor listens for new ones, so a fake with these methods is enough.
  */
-export type AuthSource = Pick<TokenSource, 'getAuthHeaders' | 'handleUnauthorized' | 'currentAuthHeaders' | 'tokenAccepted'>;
+export type AuthSource = Pick<TokenSource, 'getAuthHeaders' | 'handleUnauthorized' | 'currentAuthHeaders' | 'tokenAccepted' | 'rememberDpopNonce'>;
 
 /**
  * The request-config fields `attachAuth` reads. Every field is `unknown` on
@@ -14,6 +14,7 @@ export type AuthSource = Pick<TokenSource, 'getAuthHeaders' | 'handleUnauthorize
  */
 export interface AuthRequestConfig {
   url?: unknown;
+  method?: unknown;
   baseURL?: unknown;
   allowAbsoluteUrls?: unknown;
   headers?: unknown;

@@ -33,9 +33,10 @@ export interface UpgradeCredentials {
 /** Fetches a token (sharing the manager's single flight) and places it per `transport`. */
 export async function credentialsFor(source: UpgradeTokenSource, transport: TokenTransport, url: string, protocols: string[]): Promise<UpgradeCredentials> {
   if (transport === 'header') {
-    const headers = await source.getAuthHeaders();
-    const bearer = Object.entries(headers).find(([name, value]) => name.toLowerCase() === 'authorization' && /^bearer /i.test(value));
-    return { url, headers, protocols, tokenUsed: bearer?.[1].slice('bearer '.length) };
+    // A DPoP proof for the upgrade is bound to its GET and URL (ws: scheme, no query); a Bearer source ignores them.
+    const headers = await source.getAuthHeaders({ method: 'GET', url });
+    const credential = Object.entries(headers).find(([name, value]) => name.toLowerCase() === 'authorization' && /^(bearer|dpop) /i.test(value));
+    return { url, headers, protocols, tokenUsed: credential?.[1].replace(/^\S+ /, '') };
   }
   const token = await source.getAccessToken();
   if (transport === 'query' || (typeof transport === 'object' && 'query' in transport)) {
