@@ -1,19 +1,16 @@
 import axios from 'axios';
 import { AuthManager, ErrorCodes, type AuthError, type DeviceCodeGrantOptions, type UserCodePrompt } from '../../lib';
-import { startOidcProvider, type OidcProvider } from '../support/oidc/start-provider';
+import type { OidcProvider } from '../support/oidc/start-provider';
+import { useOidcProvider } from '../support/oidc/use-provider';
 
 // The device authorization grant, approved and denied on oidc-provider's own pages (the test plays the
 // user), and RFC 7009 revocation at its revocation endpoint. The harness announces a 1 s interval.
 
+const harness = useOidcProvider();
 let op: OidcProvider;
-const managers: AuthManager[] = [];
-
-beforeAll(async () => {
-  op = await startOidcProvider();
+beforeAll(() => {
+  op = harness.provider();
 });
-afterAll(() => op?.close());
-beforeEach(() => op.resetStats());
-afterEach(() => managers.splice(0).forEach((manager) => manager.close()));
 
 function deviceManager(onUserCode: (prompt: UserCodePrompt, auth: AuthManager) => void, extra: Partial<DeviceCodeGrantOptions> = {}): AuthManager {
   const auth: AuthManager = new AuthManager({
@@ -25,8 +22,7 @@ function deviceManager(onUserCode: (prompt: UserCodePrompt, auth: AuthManager) =
     onUserCode: (prompt) => onUserCode(prompt, auth),
     ...extra,
   });
-  managers.push(auth);
-  return auth;
+  return harness.track(auth);
 }
 
 describe('device authorization grant', () => {
@@ -91,7 +87,7 @@ describe('revocation', () => {
 
   it('clear({ revoke: true }) revokes too (with client authentication), and resolves like clear()', async () => {
     const auth = new AuthManager({ grant: 'client_credentials', issuer: op.issuer, clientId: 'basic-client', clientSecret: op.clients['basic-client'].clientSecret!, resource: op.resource, scope: op.scope });
-    managers.push(auth);
+    harness.track(auth);
     await auth.getAccessToken();
     await expect(auth.clear({ revoke: true })).resolves.toBeUndefined();
     const { revocation } = (await op.stats()).provider;
@@ -103,7 +99,7 @@ describe('revocation', () => {
     const warnings: string[] = [];
     const logger = { debug() {}, info() {}, error() {}, warn: (message: string) => void warnings.push(message) };
     const auth = new AuthManager({ grant: 'client_credentials', issuer: op.issuer, revocationUrl: 'http://127.0.0.1:9/revoke', clientId: 'basic-client', clientSecret: op.clients['basic-client'].clientSecret!, resource: op.resource, logger });
-    managers.push(auth);
+    harness.track(auth);
     await auth.getAccessToken();
     const result = await auth.revoke();
     expect(result.revoked).toEqual([]);

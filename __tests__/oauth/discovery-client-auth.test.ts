@@ -4,23 +4,20 @@ import { createPrivateKey } from 'node:crypto';
 import util from 'node:util';
 import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { AuthManager, ErrorCodes, TokenRequestError, type AuthManagerOptions } from '../../lib';
-import { startOidcProvider, type OidcProvider, type TokenRequestRecord } from '../support/oidc/start-provider';
+import type { OidcProvider, type TokenRequestRecord } from '../support/oidc/start-provider';
+import { useOidcProvider } from '../support/oidc/use-provider';
 
 // Discovery and the four client authentications against oidc-provider (a certified server), counted at the server.
 
+const harness = useOidcProvider();
 let op: OidcProvider;
-const managers: AuthManager[] = [];
-
-beforeAll(async () => {
-  op = await startOidcProvider();
+beforeAll(() => {
+  op = harness.provider();
 });
-afterAll(() => op?.close());
-afterEach(() => managers.splice(0).forEach((manager) => manager.close()));
 
 function manager(options: Partial<AuthManagerOptions> & { clientId: string }): AuthManager {
   const made = new AuthManager({ grant: 'client_credentials', issuer: op.issuer, resource: op.resource, scope: op.scope, retryDelayMs: 50, ...options } as AuthManagerOptions);
-  managers.push(made);
-  return made;
+  return harness.track(made);
 }
 
 async function lastTokenRequest(): Promise<TokenRequestRecord> {

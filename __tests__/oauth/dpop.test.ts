@@ -1,20 +1,17 @@
 import axios, { type AxiosInstance } from 'axios';
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { AuthManager, attachAuth, ErrorCodes, type DpopKeyOptions } from '../../lib';
-import { startOidcProvider, type OidcProvider } from '../support/oidc/start-provider';
+import type { OidcProvider } from '../support/oidc/start-provider';
+import { useOidcProvider } from '../support/oidc/use-provider';
 
 // DPoP (RFC 9449) against oidc-provider with nonces required, and an API that checks every proof
 // (htm, htu, iat, jti, ath, cnf.jkt) and asks for its own nonce. Counted at both servers.
 
+const harness = useOidcProvider();
 let op: OidcProvider;
-const managers: AuthManager[] = [];
-
-beforeAll(async () => {
-  op = await startOidcProvider();
+beforeAll(() => {
+  op = harness.provider();
 });
-afterAll(() => op?.close());
-beforeEach(() => op.resetStats());
-afterEach(() => managers.splice(0).forEach((manager) => manager.close()));
 
 function dpopManager(dpop: true | DpopKeyOptions = true): AuthManager {
   const auth = new AuthManager({
@@ -26,8 +23,7 @@ function dpopManager(dpop: true | DpopKeyOptions = true): AuthManager {
     scope: op.scope,
     dpop,
   });
-  managers.push(auth);
-  return auth;
+  return harness.track(auth);
 }
 
 function api(auth: AuthManager): AxiosInstance {
