@@ -94,7 +94,7 @@ gateway:
     const error = failure(original.replace('auth_type: jwt ', 'auth_type: oauth'));
     expect(error).toMatchObject({ key: 'gateway.auth_type', line: 2 });
     expect(error.message).toBe('gateway.yaml:2: gateway.auth_type is not one of the allowed values: jwt, internal');
-    expect(failure(original.replace('  jwt:', '  jwt:\n    grant_type: device_code')).message).toContain('gateway.jwt.grant_type is not one of the allowed values: password, client_credentials');
+    expect(failure(original.replace('  jwt:', '  jwt:\n    grant_type: implicit')).message).toContain('gateway.jwt.grant_type is not one of the allowed values: password, client_credentials, device_code');
   });
 
   it.each([

@@ -4,7 +4,7 @@ import { createPrivateKey } from 'node:crypto';
 import util from 'node:util';
 import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { AuthManager, ErrorCodes, TokenRequestError, type AuthManagerOptions } from '../../lib';
-import type { OidcProvider, type TokenRequestRecord } from '../support/oidc/start-provider';
+import type { OidcProvider, TokenRequestRecord } from '../support/oidc/start-provider';
 import { useOidcProvider } from '../support/oidc/use-provider';
 
 // Discovery and the four client authentications against oidc-provider (a certified server), counted at the server.

@@ -3,7 +3,7 @@ import { AuthError, ConfigError, ErrorCodes } from '../errors';
 import { proofHeaders, type RequestTarget } from './header-cache';
 import type { AuthMetrics } from './metrics';
 import { describeOptions } from './normalize-options';
-import type { AuthManagerOptions, CommonAuthOptions } from './options';
+import type { AuthManagerOptions, ConfigOverrides } from './options';
 import { revokeTokens, type RevocationResult } from './revocation';
 import { fingerprint, type TokenSet } from './token-set';
 import { INSPECT, printed } from './printable';
@@ -22,7 +22,7 @@ export class AuthManager extends TokenKeeper {
   }
 
   /** A manager from what `loadConfig()` returns, or its `gateway` section; `overrides` adds logger, timeouts… */
-  static fromConfig(config: AuthConfigInput, overrides?: CommonAuthOptions): AuthManager {
+  static fromConfig(config: AuthConfigInput, overrides?: ConfigOverrides): AuthManager {
     const options = readConfig(config, overrides);
     if (!options) throw new ConfigError('AuthManager.fromConfig needs the config module (import it from axios-ws-auth)', { code: ErrorCodes.INVALID_OPTIONS });
     const manager = new AuthManager(options);

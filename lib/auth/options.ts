@@ -17,9 +17,9 @@ export interface Logger {
  */
 export type ClientAuthMethod = 'body' | 'basic' | 'private_key_jwt' | 'client_secret_jwt';
 
-/** A JSON Web Key (RFC 7517); a private key has its private members (`d`…). */
+/** A JSON Web Key (RFC 7517); a private key has its private members (`d`…). `kty` is checked at run time (jose's `JWK` type has it optional). */
 export interface JsonWebKeyInput {
-  kty: string;
+  kty?: string;
   alg?: string;
   kid?: string;
   [member: string]: unknown;
@@ -146,3 +146,6 @@ export interface CustomGrantOptions extends CommonAuthOptions, OAuthClientOption
 }
 
 export type AuthManagerOptions = PasswordGrantOptions | ClientCredentialsGrantOptions | DeviceCodeGrantOptions | ApiKeyOptions | CustomGrantOptions;
+
+/** What `AuthManager.fromConfig` adds to a config: common options, and for `grant_type: device_code` how to show the code. */
+export interface ConfigOverrides extends CommonAuthOptions, Partial<Pick<DeviceCodeGrantOptions, 'onUserCode' | 'signal'>> {}

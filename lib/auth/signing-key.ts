@@ -54,7 +54,7 @@ export function algorithmOf(key: SigningKey): string {
     if (key.kty === 'EC') return CURVE_ALGS[String(key['crv'])] ?? unsupported(`EC curve ${String(key['crv']).slice(0, 20)}`);
     if (key.kty === 'OKP') return key['crv'] === 'Ed25519' ? 'EdDSA' : unsupported(`OKP curve ${String(key['crv']).slice(0, 20)}`);
     if (key.kty === 'RSA') return 'RS256';
-    return unsupported(`key type ${key.kty.slice(0, 20)}`);
+    return unsupported(`key type ${String(key.kty).slice(0, 20)}`);
   }
   const crypto = key as { algorithm?: { name?: string; namedCurve?: string; hash?: { name?: string } } };
   if (crypto.algorithm) {

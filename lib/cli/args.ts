@@ -35,6 +35,8 @@ export class UsageError extends Error {
 
 export const USAGE = `Usage: axios-ws-auth bench [options]
        axios-ws-auth report <run.json>... --out <report.html|report.json>
+       axios-ws-auth login --config <file>    sign in (device code: shows a code to enter) and cache the tokens in token_cache
+       axios-ws-auth logout --config <file>   revoke the cached tokens and remove them
        axios-ws-auth --version
 
 Creates sessions over HTTP, streams messages over WebSocket and reads session

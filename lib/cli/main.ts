@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseBenchArgs, UsageError, USAGE } from './args';
 import { runBench, type BenchProgress } from './bench';
+import { login, logout } from './login';
 import { mergeReportFiles, writeReports } from './report';
 import type { BenchResult } from './result';
 import { formatSummary } from './summary';
@@ -25,11 +26,31 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'bench') return await bench(rest);
     if (command === 'report') return report(rest);
     if (command === 'bench-worker') return await benchWorker();
+    if (command === 'login' || command === 'logout') return await loginCommand(command, rest);
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message);
     throw error;
   }
   return usage(`unknown command ${JSON.stringify(command)}`);
+}
+
+async function loginCommand(command: 'login' | 'logout', args: string[]): Promise<number> {
+  const interrupt = new AbortController();
+  // Ctrl-C while waiting for the user ends the device authorization; a second one does not wait.
+  const onSigint = () => (interrupt.signal.aborted ? process.exit(130) : interrupt.abort());
+  process.on('SIGINT', onSigint);
+  const io = { out: (line: string) => console.log(line), err: (line: string) => console.error(line), signal: interrupt.signal };
+  try {
+    const code = await (command === 'login' ? login(args, io) : logout(args, io));
+    return interrupt.signal.aborted ? 130 : code;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    // A bad config file: one line naming the key, not a stack trace.
+    console.error(`axios-ws-auth: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }
 
 function usage(message: string): number {

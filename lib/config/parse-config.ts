@@ -18,9 +18,9 @@ export interface ParseConfigOptions {
 }
 
 const AUTH_TYPES: readonly AuthType[] = ['jwt', 'internal'];
-const GRANT_TYPES: readonly JwtGrantType[] = ['password', 'client_credentials'];
+const GRANT_TYPES: readonly JwtGrantType[] = ['password', 'client_credentials', 'device_code'];
 const GATEWAY_KEYS = ['auth_type', 'jwt', 'base_url', 'ws_url', 'api_key', 'api_key_header', 'token_cache'] as const;
-const JWT_KEYS = ['auth_url', 'username', 'password', 'client_id', 'client_secret', 'grant_type', 'scope'] as const;
+const JWT_KEYS = ['auth_url', 'issuer', 'username', 'password', 'client_id', 'client_secret', 'grant_type', 'scope', 'resource', 'audience'] as const;
 
 /**
  * Parses the gateway YAML (the original `gateway: auth_type / jwt:` shape and
@@ -57,13 +57,22 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Gat
 
 function readJwt(reader: Reader, jwt: Section): JwtConfig {
   const authUrl = reader.url(jwt, 'auth_url', ['http:', 'https:']);
-  if (authUrl === undefined) throw reader.error('gateway.jwt.auth_url', jwt.line, 'is required (the token endpoint URL)');
+  const issuer = reader.url(jwt, 'issuer', ['http:', 'https:']);
+  if (authUrl === undefined && issuer === undefined) throw reader.error('gateway.jwt.auth_url', jwt.line, 'is required (the token endpoint URL), or issuer (to discover it)');
   const clientId = reader.string(jwt, 'client_id');
   if (clientId === undefined) throw reader.error('gateway.jwt.client_id', jwt.line, 'is required');
   const grantType = reader.oneOf(jwt, 'grant_type', GRANT_TYPES, 'password');
   const clientSecret = reader.string(jwt, 'client_secret');
   const scope = reader.string(jwt, 'scope');
-  const base = { authUrl, clientId, ...optional('scope', scope) };
+  const base = {
+    clientId,
+    ...optional('authUrl', authUrl),
+    ...optional('issuer', issuer),
+    ...optional('scope', scope),
+    ...optional('resource', reader.string(jwt, 'resource')),
+    ...optional('audience', reader.string(jwt, 'audience')),
+  };
+  if (grantType === 'device_code') return { grantType, ...base, ...optional('clientSecret', clientSecret) };
   if (grantType === 'client_credentials') {
     if (clientSecret === undefined) throw reader.error('gateway.jwt.client_secret', jwt.line, 'is required when grant_type is client_credentials');
     return { grantType, ...base, clientSecret };

@@ -2,11 +2,16 @@
 export type AuthType = 'jwt' | 'internal';
 
 /** `gateway.jwt.grant_type`. */
-export type JwtGrantType = 'password' | 'client_credentials';
+export type JwtGrantType = 'password' | 'client_credentials' | 'device_code';
 
 interface JwtConfigBase {
-  /** `auth_url`: the token endpoint. */
-  authUrl: string;
+  /** `auth_url`: the token endpoint (optional with `issuer`, whose discovery names it). */
+  authUrl?: string;
+  /** `issuer`: the authorization server, whose endpoints are discovered. */
+  issuer?: string;
+  /** `resource` (RFC 8707) and `audience`, sent on every grant. */
+  resource?: string;
+  audience?: string;
   clientId: string;
   /** Absent when the file has none or an empty one (a public client). */
   clientSecret?: string;
@@ -26,8 +31,13 @@ export interface ClientCredentialsJwtConfig extends JwtConfigBase {
   clientSecret: string;
 }
 
+/** `jwt` with `grant_type: device_code`: a person approves on another device (`axios-ws-auth login`). */
+export interface DeviceCodeJwtConfig extends JwtConfigBase {
+  grantType: 'device_code';
+}
+
 /** The normalized `gateway.jwt` section. */
-export type JwtConfig = PasswordJwtConfig | ClientCredentialsJwtConfig;
+export type JwtConfig = PasswordJwtConfig | ClientCredentialsJwtConfig | DeviceCodeJwtConfig;
 
 interface GatewaySectionBase {
   /** `base_url`: the gateway's HTTP origin. */
