@@ -1,3 +1,4 @@
+import util from 'node:util';
 import axios, { type AxiosInstance } from 'axios';
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { AuthManager, attachAuth, ErrorCodes, type DpopKeyOptions } from '../../lib';
@@ -107,5 +108,23 @@ describe('DPoP', () => {
     expect(data).toBeDefined();
     const token = await auth.getAccessToken();
     expect(decodeJwt(token)['cnf']).toEqual({ jkt: await calculateJwkThumbprint(await exportJWK(pair.publicKey)) });
+  });
+
+  it('neither the manager nor a 401 handed back shows the private key, the token or its proof', async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const privateJwk = (await exportJWK(pair.privateKey)) as JWK & { kty: string };
+    const auth = dpopManager({ privateKey: privateJwk });
+    const client = api(auth);
+    await client.get('/me');
+    const token = await auth.getAccessToken();
+    await op.rejectCurrentTokens();
+    const refused = await client.get('/me', { retryOn401: false }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ response: { status: 401 } });
+    for (const shown of [auth, refused]) {
+      const text = `${util.inspect(shown, { depth: Infinity, showHidden: true })}${JSON.stringify(shown)}`;
+      expect(text).not.toContain(String(privateJwk.d));
+      expect(text).not.toContain(token);
+      expect(text).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/); // no JWT at all: neither the token nor a proof
+    }
   });
 });
