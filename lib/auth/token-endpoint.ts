@@ -59,7 +59,8 @@ export class TokenEndpoint {
       const answer = await this.post(located, tokenUrl, 'token endpoint', this.withIndicators(params), proof ? { DPoP: proof } : {});
       if (answer.dpopNonce !== undefined) this.dpop?.rememberNonce(tokenUrl, answer.dpopNonce);
       // RFC 9449 §8: the server wants a nonce; the proof with it is not a second grant, and not a failure.
-      if (proof && attempt === 0 && answer.status === 400 && answer.dpopNonce !== undefined && oauthErrorOf(answer) === 'use_dpop_nonce') continue;
+      const challenged = (answer.status === 400 || answer.status === 401) && answer.dpopNonce !== undefined && oauthErrorOf(answer) === 'use_dpop_nonce';
+      if (proof && attempt === 0 && challenged) continue;
       return parseAnswer(answer, 'token endpoint');
     }
   }

@@ -54,6 +54,9 @@ export abstract class TokenKeeper extends EventEmitter<AuthManagerEvents> {
     this.headers = new HeaderCache(this.config.apiKey?.header);
     this.store = new StoreAccess(this.config.store, this.config.storeKey, this.config.logger, this.recorder, this.config.now);
     if (options.logger) this.config.store.useLogger?.(options.logger);
+    if (this.config.dpop && !this.config.dpop.privateKey && options.store) {
+      this.config.logger.warn('axios-ws-auth: dpop: true makes a key pair for this manager only; its tokens are bound to it and no other runtime can use them from the store (give every runtime the same dpop: { privateKey } to share them)');
+    }
     // Secrets live in these: keep them out of util.inspect, JSON and enumeration (see toJSON for what is shown).
     const hidden = ['config', 'endpoint', 'dpop', 'headers', 'store', 'tokenSet', 'rejectedToken', 'deadRefreshToken', 'refreshInFlight', 'lifetime'] as const;
     for (const field of hidden) Object.defineProperty(this, field, { enumerable: false, writable: true });
