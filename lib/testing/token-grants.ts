@@ -1,0 +1,69 @@
+import type { ClientAuthentication } from './client-auth';
+import { oauthError, type OAuthAnswer } from './oauth-answer';
+import type { Chain, TokenStore } from './token-store';
+
+/** Grants answered by the token endpoint, by `grant_type`. */
+export interface GrantCounts {
+  password: number;
+  client_credentials: number;
+  refresh_token: number;
+}
+
+/** A token request once its client is known. */
+export interface GrantRequest {
+  form: URLSearchParams;
+  client: Extract<ClientAuthentication, { ok: true }>;
+}
+
+/** The parts of the authority a grant works with. */
+export interface GrantParts {
+  store: TokenStore;
+  users: Record<string, string>;
+  grants: GrantCounts;
+  rotateRefreshTokens: boolean;
+  detectReuse: boolean;
+  /** The token endpoint's 200 body for this chain. */
+  issue(chain: Chain, withRefreshToken: boolean): Record<string, unknown>;
+  /** A rotated-out refresh token was presented again (with `detectReuse`): counts it, revokes the grant. */
+  onReuse(chain: Chain): void;
+}
+
+/** Answers one grant (RFC 6749 §4.3, §4.4, §6). */
+export function judgeGrant(request: GrantRequest, parts: GrantParts): OAuthAnswer {
+  const { form, client } = request;
+  const grantType = form.get('grant_type');
+  switch (grantType) {
+    case 'password':
+      return passwordGrant(request, parts);
+    case 'client_credentials':
+      if (client.isPublic) return oauthError(401, 'invalid_client', 'a public client cannot use client_credentials');
+      parts.grants.client_credentials++;
+      return { status: 200, json: parts.issue({ subject: client.clientId, clientId: client.clientId, revoked: false }, false) };
+    case 'refresh_token':
+      return refreshGrant(request, parts);
+    default:
+      return oauthError(400, 'unsupported_grant_type', `grant_type ${grantType ?? '(none)'} is not supported`);
+  }
+}
+
+function passwordGrant({ form, client }: GrantRequest, parts: GrantParts): OAuthAnswer {
+  const username = form.get('username') ?? '';
+  const password = Object.hasOwn(parts.users, username) ? parts.users[username] : undefined;
+  if (password === undefined || password !== form.get('password')) return oauthError(400, 'invalid_grant', 'wrong username or password');
+  parts.grants.password++;
+  return { status: 200, json: parts.issue({ subject: username, clientId: client.clientId, revoked: false }, true) };
+}
+
+function refreshGrant({ form }: GrantRequest, parts: GrantParts): OAuthAnswer {
+  const presented = form.get('refresh_token') ?? '';
+  const reused = parts.store.rotatedChain(presented);
+  if (reused && parts.detectReuse) {
+    parts.onReuse(reused);
+    return oauthError(400, 'invalid_grant', 'refresh token reused: the grant is revoked');
+  }
+  const chain = parts.store.refreshChain(presented);
+  if (chain === undefined || chain.revoked) return oauthError(400, 'invalid_grant', 'refresh token unknown, used or revoked');
+  parts.grants.refresh_token++;
+  if (parts.rotateRefreshTokens) parts.store.rotate(presented, chain);
+  return { status: 200, json: parts.issue(chain, parts.rotateRefreshTokens) };
+}
