@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientAuthenticator } from './client-auth';
+import { audienceClaim, grantParams, invalidTarget, RECENT_GRANTS_KEPT, type GrantParams } from './grant-params';
 import { oauthError, readForm, writeAnswer, type OAuthAnswer } from './oauth-answer';
 import { judgeGrant, type GrantCounts, type GrantParts } from './token-grants';
 import { TokenStore, type Chain, type TokenCheck } from './token-store';
@@ -39,9 +40,23 @@ export interface TokenStats {
   revokedGrants: number;
   /** Requests whose client went away before the answer (nothing granted, nothing rotated). */
   abandoned: number;
+  /** The `resource`/`audience`/`scope` parameters of the last token request (`undefined` before any). */
+  lastGrant: GrantParams | undefined;
+  /** Those of the last 100 token and device authorization requests, oldest first. */
+  recentGrants: GrantParams[];
 }
 
-const zeroCounts = () => ({ tokenRequests: 0, grants: { password: 0, client_credentials: 0, refresh_token: 0 }, rejected: 0, maxConcurrentTokenRequests: 0, reuses: 0, revokedGrants: 0, abandoned: 0 });
+const zeroCounts = (): TokenStats => ({
+  tokenRequests: 0,
+  grants: { password: 0, client_credentials: 0, refresh_token: 0 },
+  rejected: 0,
+  maxConcurrentTokenRequests: 0,
+  reuses: 0,
+  revokedGrants: 0,
+  abandoned: 0,
+  lastGrant: undefined,
+  recentGrants: [],
+});
 
 /**
  * The token side of the test gateway: issues JWT-shaped (unsigned) access
@@ -73,7 +88,8 @@ export class TokenAuthority {
   }
 
   stats(): TokenStats {
-    return { ...this.counts, grants: { ...this.counts.grants } };
+    const { grants, lastGrant, recentGrants } = this.counts;
+    return { ...this.counts, grants: { ...grants }, lastGrant: lastGrant && copyParams(lastGrant), recentGrants: recentGrants.map(copyParams) };
   }
 
   /** Is this access token one we issued, and still alive? */
@@ -173,30 +189,41 @@ export class TokenAuthority {
   }
 
   private judge(form: URLSearchParams, authorization: string | undefined): OAuthAnswer {
-    const answer = this.grant(form, authorization);
+    const params = this.record(grantParams('token', form));
+    this.counts.lastGrant = params;
+    const answer = this.grant(form, params, authorization);
     if (answer.status !== 200) this.counts.rejected++;
     return answer;
   }
 
-  private grant(form: URLSearchParams, authorization: string | undefined): OAuthAnswer {
+  /** Keeps a request's target parameters among the recent ones. */
+  private record(params: GrantParams): GrantParams {
+    const recent = this.counts.recentGrants;
+    recent.push(params);
+    if (recent.length > RECENT_GRANTS_KEPT) recent.splice(0, recent.length - RECENT_GRANTS_KEPT);
+    return params;
+  }
+
+  private grant(form: URLSearchParams, params: GrantParams, authorization: string | undefined): OAuthAnswer {
     if (this.pendingFailures.count > 0) {
       this.pendingFailures.count--;
       return { status: this.pendingFailures.status, json: { error: 'temporarily_unavailable' } };
     }
     const client = this.clients.authenticate(form, authorization);
     if (!client.ok) return oauthError(401, 'invalid_client', client.description);
-    return judgeGrant({ form, client }, this.parts());
+    return invalidTarget(params) ?? judgeGrant({ form, client }, this.parts(params));
   }
 
   /** The authority as its grant handlers see it (built per request: `reset()` replaces the counters). */
-  private parts(): GrantParts {
+  private parts(params: GrantParams): GrantParts {
+    const audience = audienceClaim(params);
     return {
       store: this.store,
       users: this.users,
       grants: this.counts.grants,
       rotateRefreshTokens: this.rotateRefreshTokens,
       detectReuse: this.detectReuse,
-      issue: (chain, withRefreshToken) => this.store.issue(chain, { ttlSeconds: this.accessTokenTtlSeconds, sendExpiresIn: this.sendExpiresIn, withRefreshToken }),
+      issue: (chain, withRefreshToken) => this.store.issue(chain, { ttlSeconds: this.accessTokenTtlSeconds, sendExpiresIn: this.sendExpiresIn, withRefreshToken, ...(audience !== undefined && { audience }) }),
       onReuse: (chain) => this.onReuse(chain),
     };
   }
@@ -209,4 +236,8 @@ export class TokenAuthority {
     this.counts.revokedGrants++;
     this.tellExpired();
   }
+}
+
+function copyParams(params: GrantParams): GrantParams {
+  return { ...params, resource: [...params.resource], audience: [...params.audience] };
 }

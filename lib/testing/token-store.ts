@@ -22,6 +22,8 @@ export interface IssueOptions {
   ttlSeconds: number;
   sendExpiresIn: boolean;
   withRefreshToken: boolean;
+  /** The access token's `aud` claim (RFC 8707 resources and audiences), when asked for. */
+  audience?: string | string[];
 }
 
 /** What `check()` says of an access token. */
@@ -40,6 +42,7 @@ export class TokenStore {
     const issuedAt = Math.floor(Date.now() / 1000);
     const ttl = options.ttlSeconds;
     const claims: Record<string, unknown> = { sub: subject, iat: issuedAt, exp: issuedAt + Math.max(1, Math.ceil(ttl)), jti: randomBytes(8).toString('hex') };
+    if (options.audience !== undefined) claims['aud'] = options.audience;
     const accessToken = [jsonSegment({ alg: 'none', typ: 'JWT' }), jsonSegment(claims), 'unsigned'].join('.');
     this.accessTokens.set(accessToken, { expiresAt: Date.now() + ttl * 1000, subject, chain, revoked: false });
     const json: Record<string, unknown> = { access_token: accessToken, token_type: 'Bearer' };
