@@ -12,6 +12,7 @@ export interface HttpRoutes {
   sessionMetrics: PathMatcher;
   health: PathMatcher;
   token: PathMatcher;
+  revoke: PathMatcher;
   /** Static files served on GET without credentials (a test page and its bundle, so a browser test runs on the gateway's own origin). */
   files?: Record<string, { type: string; body: string }>;
   /** Builds the `ws_url` returned for a new session, on the host the request named (`localhost` stays `localhost`). */
@@ -41,6 +42,11 @@ export function createHttpHandler(state: GatewayState, routes: HttpRoutes): (req
     if (method === 'POST' && routes.token.match(pathname) !== undefined) {
       response.once('finish', () => state.countHttp('token', response.statusCode));
       state.authority.handle(request, response);
+      return;
+    }
+    if (method === 'POST' && routes.revoke.match(pathname) !== undefined) {
+      response.once('finish', () => state.countHttp('revoke', response.statusCode));
+      state.authority.handleRevocation(request, response);
       return;
     }
 

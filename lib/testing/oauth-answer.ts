@@ -23,6 +23,12 @@ export function writeAnswer(response: ServerResponse, answer: OAuthAnswer, heade
   response.end(JSON.stringify(answer.json));
 }
 
+/** A 200 with no body, as RFC 7009 §2.2 answers a revocation (the client ignores the body). */
+export function writeEmpty(response: ServerResponse): void {
+  if (response.destroyed) return;
+  response.writeHead(200, { 'Cache-Control': 'no-store', 'Content-Length': '0' }).end();
+}
+
 /** Calls back with the form, or `undefined` once a 413 was answered for an oversized body. */
 export function readForm(request: IncomingMessage, response: ServerResponse, done: (form: URLSearchParams | undefined) => void): void {
   readBody(request, MAX_FORM_BYTES, (body) => {

@@ -10,6 +10,8 @@ export interface TestGatewayPaths {
   stream: string;
   /** OAuth2 token endpoint (`POST`, form-encoded). Default `/oauth/token`. */
   token: string;
+  /** Token revocation (RFC 7009; `POST`, form-encoded). Default `/oauth/revoke`. */
+  revoke: string;
 }
 
 export const defaultPaths: TestGatewayPaths = {
@@ -18,6 +20,7 @@ export const defaultPaths: TestGatewayPaths = {
   health: '/api/v1/health',
   stream: '/api/v1/sessions/:id/stream',
   token: '/oauth/token',
+  revoke: '/oauth/revoke',
 };
 
 /** A path template compiled once: `match(pathname)` gives the `:id`, `''` when the template has none. */

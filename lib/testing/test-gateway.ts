@@ -44,6 +44,8 @@ export interface TestGateway {
   wsUrl: string;
   /** The token endpoint's absolute URL. */
   tokenUrl: string;
+  /** The revocation endpoint's absolute URL (RFC 7009). */
+  revocationUrl: string;
   /** The paths in use (defaults merged with `options.paths`). */
   paths: TestGatewayPaths;
   /** The token side, for `check(token)`, `inspect(token)` and direct control. */
@@ -98,6 +100,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       sessionMetrics: compilePath(paths.sessionMetrics),
       health: compilePath(paths.health),
       token: compilePath(paths.token),
+      revoke: compilePath(paths.revoke),
       ...(options.files && { files: options.files }),
       // A plain host[:port] from the request keeps the client's own origin (its ws_url origin check compares them).
       streamUrl: (sessionId, host) => `${host !== undefined && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host) ? `ws://${host}` : wsUrl}${stream.build(sessionId)}`,
@@ -118,6 +121,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     baseUrl,
     wsUrl,
     tokenUrl: `${baseUrl}${paths.token}`,
+    revocationUrl: `${baseUrl}${paths.revoke}`,
     paths,
     authority,
     stats: () => state.stats(),

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientAuthenticator } from './client-auth';
 import { audienceClaim, grantParams, invalidTarget, RECENT_GRANTS_KEPT, type GrantParams } from './grant-params';
-import { oauthError, readForm, writeAnswer, type OAuthAnswer } from './oauth-answer';
+import { oauthError, readForm, writeAnswer, writeEmpty, type OAuthAnswer } from './oauth-answer';
+import { answerRevocation, copyRevocationStats, zeroRevocationStats, type RevocationStats } from './revocation';
 import { judgeGrant, type GrantCounts, type GrantParts } from './token-grants';
 import { TokenStore, type Chain, type TokenCheck } from './token-store';
 
@@ -44,6 +45,8 @@ export interface TokenStats {
   lastGrant: GrantParams | undefined;
   /** Those of the last 100 token and device authorization requests, oldest first. */
   recentGrants: GrantParams[];
+  /** The revocation endpoint's counters. */
+  revocation: RevocationStats;
 }
 
 const zeroCounts = (): TokenStats => ({
@@ -56,6 +59,7 @@ const zeroCounts = (): TokenStats => ({
   abandoned: 0,
   lastGrant: undefined,
   recentGrants: [],
+  revocation: zeroRevocationStats(),
 });
 
 /**
@@ -88,8 +92,8 @@ export class TokenAuthority {
   }
 
   stats(): TokenStats {
-    const { grants, lastGrant, recentGrants } = this.counts;
-    return { ...this.counts, grants: { ...grants }, lastGrant: lastGrant && copyParams(lastGrant), recentGrants: recentGrants.map(copyParams) };
+    const { grants, lastGrant, recentGrants, revocation } = this.counts;
+    return { ...this.counts, grants: { ...grants }, lastGrant: lastGrant && copyParams(lastGrant), recentGrants: recentGrants.map(copyParams), revocation: copyRevocationStats(revocation) };
   }
 
   /** Is this access token one we issued, and still alive? */
@@ -154,6 +158,23 @@ export class TokenAuthority {
       if (this.tokenLatencyMs > 0) this.later(answer, this.tokenLatencyMs);
       else answer();
     });
+  }
+
+  /** Handles `POST` on the revocation URL (RFC 7009): client authentication as on the token endpoint. */
+  handleRevocation(request: IncomingMessage, response: ServerResponse): void {
+    readForm(request, response, (form) => {
+      if (form === undefined) return;
+      const { status, json } = this.respondRevocation(form, request.headers.authorization);
+      if (status === 200) writeEmpty(response);
+      else writeAnswer(response, { status, json });
+    });
+  }
+
+  /** Answers one revocation without HTTP; a 200's `json` is `{}` (over HTTP the body is empty). */
+  respondRevocation(form: URLSearchParams, authorization?: string): OAuthAnswer {
+    const { answer, revoked } = answerRevocation(form, this.clients.authenticate(form, authorization), this.store, this.counts.revocation);
+    if (revoked) this.tellExpired();
+    return answer;
   }
 
   /**

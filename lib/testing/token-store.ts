@@ -100,6 +100,22 @@ export class TokenStore {
     for (const [token, owner] of this.refreshTokens) if (owner === chain) this.refreshTokens.delete(token);
   }
 
+  /** RFC 7009: revokes one live access token of `clientId` (another client's, or a revoked one, is not found). */
+  revokeAccessToken(token: string, clientId: string): boolean {
+    const entry = this.accessTokens.get(token);
+    if (!entry || entry.revoked || entry.chain.revoked || entry.chain.clientId !== clientId) return false;
+    entry.revoked = true;
+    return true;
+  }
+
+  /** RFC 7009 §2.1: revoking a live refresh token of `clientId` revokes its whole chain, access tokens included. */
+  revokeRefreshToken(token: string, clientId: string): boolean {
+    const chain = this.refreshTokens.get(token);
+    if (!chain || chain.clientId !== clientId) return false;
+    this.revokeChain(chain);
+    return true;
+  }
+
   revokeRefreshTokens(): void {
     this.refreshTokens.clear();
   }
