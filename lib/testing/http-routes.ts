@@ -1,18 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from './http-server';
 import type { GatewayState, Refusal } from './gateway-state';
+import { serveOAuth, type OAuthRoutes } from './oauth-routes';
 import type { PathMatcher } from './routes';
 import { splitUrl } from './routes';
 
 /** Bodies larger than this are refused: a fixture has no business receiving them. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-export interface HttpRoutes {
+export interface HttpRoutes extends OAuthRoutes {
   sessions: PathMatcher;
   sessionMetrics: PathMatcher;
   health: PathMatcher;
-  token: PathMatcher;
-  revoke: PathMatcher;
   /** Static files served on GET without credentials (a test page and its bundle, so a browser test runs on the gateway's own origin). */
   files?: Record<string, { type: string; body: string }>;
   /** Builds the `ws_url` returned for a new session, on the host the request named (`localhost` stays `localhost`). */
@@ -26,7 +25,7 @@ export function wwwAuthenticate(refusal: Refusal): string {
   return `Bearer realm="test-gateway", error="invalid_token", error_description="${description}"`;
 }
 
-/** The gateway's HTTP side: token endpoint, sessions, metrics and health, all behind Bearer or API-key auth. */
+/** The gateway's HTTP side: the OAuth endpoints, then sessions, metrics and health, all behind Bearer or API-key auth. */
 export function createHttpHandler(state: GatewayState, routes: HttpRoutes): (request: IncomingMessage, response: ServerResponse) => void {
   const send = (response: ServerResponse, route: string, status: number, json: unknown, headers: Record<string, string> = {}) => {
     state.countHttp(route, status);
@@ -39,16 +38,7 @@ export function createHttpHandler(state: GatewayState, routes: HttpRoutes): (req
     const { pathname } = splitUrl(request.url);
     const method = request.method ?? 'GET';
 
-    if (method === 'POST' && routes.token.match(pathname) !== undefined) {
-      response.once('finish', () => state.countHttp('token', response.statusCode));
-      state.authority.handle(request, response);
-      return;
-    }
-    if (method === 'POST' && routes.revoke.match(pathname) !== undefined) {
-      response.once('finish', () => state.countHttp('revoke', response.statusCode));
-      state.authority.handleRevocation(request, response);
-      return;
-    }
+    if (serveOAuth(state, routes, request, response, pathname)) return;
 
     const file = method === 'GET' ? routes.files?.[pathname] : undefined;
     if (file) {

@@ -46,6 +46,8 @@ export interface TestGateway {
   tokenUrl: string;
   /** The revocation endpoint's absolute URL (RFC 7009). */
   revocationUrl: string;
+  /** The device authorization endpoint's absolute URL (RFC 8628). */
+  deviceAuthorizationUrl: string;
   /** The paths in use (defaults merged with `options.paths`). */
   paths: TestGatewayPaths;
   /** The token side, for `check(token)`, `inspect(token)` and direct control. */
@@ -60,6 +62,14 @@ export interface TestGateway {
   revokeRefreshTokens(): void;
   /** The next `count` token requests fail with `status` (default 503). */
   failTokenRequests(count: number, status?: number): void;
+  /** The user approves the device code shown as `userCode` (as `username`, default the first user); false if no pending code matches. */
+  approveDevice(userCode: string, username?: string): boolean;
+  /** The user refuses the device code: its polls answer `access_denied`. False if no pending code matches. */
+  denyDevice(userCode: string): boolean;
+  /** Every device code handed out so far expires: its polls answer `expired_token`. */
+  expireDeviceCodes(): void;
+  /** The next `count` device code polls answer `slow_down`, whatever their timing (the enforced interval is not raised). */
+  slowDownNext(count: number): void;
   /** Closes every open stream with `code`, or drops it without a close frame (1006 at the client). Returns how many. */
   dropConnections(code?: number): number;
   /** Streams of this session close with 4403; its upgrades and metrics answer 403 from now on. */
@@ -94,6 +104,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const unsubscribe = authority.onTokensExpired(() => streams.closeExpired());
 
   let wsUrl = '';
+  let baseUrl = '';
   const server = http.createServer(
     createHttpHandler(state, {
       sessions: compilePath(paths.sessions),
@@ -101,6 +112,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       health: compilePath(paths.health),
       token: compilePath(paths.token),
       revoke: compilePath(paths.revoke),
+      deviceAuthorization: compilePath(paths.deviceAuthorization),
+      device: compilePath(paths.device),
+      verificationUri: () => `${baseUrl}${paths.device}`,
       ...(options.files && { files: options.files }),
       // A plain host[:port] from the request keeps the client's own origin (its ws_url origin check compares them).
       streamUrl: (sessionId, host) => `${host !== undefined && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host) ? `ws://${host}` : wsUrl}${stream.build(sessionId)}`,
@@ -113,7 +127,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 
   await listen(server, 0);
   const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  baseUrl = `http://127.0.0.1:${port}`;
   wsUrl = `ws://127.0.0.1:${port}`;
 
   let closing: Promise<void> | undefined;
@@ -122,6 +136,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     wsUrl,
     tokenUrl: `${baseUrl}${paths.token}`,
     revocationUrl: `${baseUrl}${paths.revoke}`,
+    deviceAuthorizationUrl: `${baseUrl}${paths.deviceAuthorization}`,
     paths,
     authority,
     stats: () => state.stats(),
@@ -129,6 +144,10 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     expireAccessTokens: () => authority.expireAccessTokens(),
     revokeRefreshTokens: () => authority.revokeRefreshTokens(),
     failTokenRequests: (count, status) => authority.failTokenRequests(count, status),
+    approveDevice: (userCode, username) => authority.approveDevice(userCode, username),
+    denyDevice: (userCode) => authority.denyDevice(userCode),
+    expireDeviceCodes: () => authority.expireDeviceCodes(),
+    slowDownNext: (count) => authority.slowDownNext(count),
     dropConnections: (code) => streams.drop(code),
     streams: streams.controls,
     streamUrl: (sessionId) => `${wsUrl}${stream.build(sessionId)}`,

@@ -1,9 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientAuthenticator } from './client-auth';
-import { audienceClaim, grantParams, invalidTarget, RECENT_GRANTS_KEPT, type GrantParams } from './grant-params';
+import { DeviceFlow, type DeviceGrantOptions } from './device-flow';
+import { audienceClaim, grantParams, invalidTarget, type GrantParams } from './grant-params';
 import { oauthError, readForm, writeAnswer, writeEmpty, type OAuthAnswer } from './oauth-answer';
-import { answerRevocation, copyRevocationStats, zeroRevocationStats, type RevocationStats } from './revocation';
-import { judgeGrant, type GrantCounts, type GrantParts } from './token-grants';
+import { answerRevocation } from './revocation';
+import { judgeGrant, type GrantParts } from './token-grants';
+import { copyCounts, recordParams, zeroCounts, type OwnCounts, type TokenStats } from './token-stats';
+
+export type { TokenStats } from './token-stats';
 import { TokenStore, type Chain, type TokenCheck } from './token-store';
 
 /** Options of the embedded OAuth2 token endpoint. */
@@ -26,41 +30,15 @@ export interface TokenAuthorityOptions {
    * refresh token of its chain). Default false.
    */
   detectReuse?: boolean;
+  /** The device authorization grant (RFC 8628): polling interval and code lifetime. */
+  device?: DeviceGrantOptions;
 }
 
-/** Counts kept by the token endpoint. */
-export interface TokenStats {
-  tokenRequests: number;
-  grants: GrantCounts;
-  rejected: number;
-  /** Most token requests that were being answered at the same moment. */
-  maxConcurrentTokenRequests: number;
-  /** Rotated-out refresh tokens presented again (with `detectReuse`). */
-  reuses: number;
-  /** Grants revoked because of a reuse. */
-  revokedGrants: number;
-  /** Requests whose client went away before the answer (nothing granted, nothing rotated). */
-  abandoned: number;
-  /** The `resource`/`audience`/`scope` parameters of the last token request (`undefined` before any). */
-  lastGrant: GrantParams | undefined;
-  /** Those of the last 100 token and device authorization requests, oldest first. */
-  recentGrants: GrantParams[];
-  /** The revocation endpoint's counters. */
-  revocation: RevocationStats;
+/** What the server in front of the authority says about itself; without it, the request's `Host` tells. */
+export interface EndpointContext {
+  /** The device verification page's URL. Default `http://<Host>/device`. */
+  verificationUri?: string;
 }
-
-const zeroCounts = (): TokenStats => ({
-  tokenRequests: 0,
-  grants: { password: 0, client_credentials: 0, refresh_token: 0 },
-  rejected: 0,
-  maxConcurrentTokenRequests: 0,
-  reuses: 0,
-  revokedGrants: 0,
-  abandoned: 0,
-  lastGrant: undefined,
-  recentGrants: [],
-  revocation: zeroRevocationStats(),
-});
 
 /**
  * The token side of the test gateway: issues JWT-shaped (unsigned) access
@@ -75,11 +53,14 @@ export class TokenAuthority {
   private pendingFailures: { count: number; status: number } = { count: 0, status: 503 };
   private inFlight = 0;
   private readonly latencyTimers = new Set<NodeJS.Timeout>();
-  private counts: TokenStats = zeroCounts();
+  private counts: OwnCounts = zeroCounts();
+  private readonly device: DeviceFlow;
   accessTokenTtlSeconds: number;
   readonly rotateRefreshTokens: boolean;
   tokenLatencyMs: number;
   private readonly sendExpiresIn: boolean;
+  /** Who approves a device code when the test names no one: the first user. */
+  private readonly defaultSubject: string;
 
   constructor(options: TokenAuthorityOptions = {}) {
     this.users = options.users ?? { 'user@example.com': 'password' };
@@ -89,11 +70,12 @@ export class TokenAuthority {
     this.tokenLatencyMs = options.tokenLatencyMs ?? 0;
     this.sendExpiresIn = options.sendExpiresIn ?? true;
     this.detectReuse = options.detectReuse ?? false;
+    this.device = new DeviceFlow(options.device);
+    this.defaultSubject = Object.keys(this.users)[0] ?? 'user@example.com';
   }
 
   stats(): TokenStats {
-    const { grants, lastGrant, recentGrants, revocation } = this.counts;
-    return { ...this.counts, grants: { ...grants }, lastGrant: lastGrant && copyParams(lastGrant), recentGrants: recentGrants.map(copyParams), revocation: copyRevocationStats(revocation) };
+    return { ...copyCounts(this.counts), device: this.device.stats() };
   }
 
   /** Is this access token one we issued, and still alive? */
@@ -127,6 +109,7 @@ export class TokenAuthority {
     this.store.clear();
     this.pendingFailures = { count: 0, status: 503 };
     this.counts = zeroCounts();
+    this.device.reset();
     if (options.accessTokenTtlSeconds !== undefined) this.accessTokenTtlSeconds = options.accessTokenTtlSeconds;
     if (options.tokenLatencyMs !== undefined) this.tokenLatencyMs = options.tokenLatencyMs;
     this.tellExpired();
@@ -140,6 +123,26 @@ export class TokenAuthority {
   /** The next `count` token requests fail with `status` (default 503). */
   failTokenRequests(count: number, status = 503): void {
     this.pendingFailures = { count, status };
+  }
+
+  /** The user approves the device code shown as `userCode` (as `username`, default the first user); false if no pending code matches. */
+  approveDevice(userCode: string, username = this.defaultSubject): boolean {
+    return this.device.approve(userCode, username);
+  }
+
+  /** The user refuses the device code; its polls answer `access_denied`. False if no pending code matches. */
+  denyDevice(userCode: string): boolean {
+    return this.device.deny(userCode);
+  }
+
+  /** Every device code handed out so far expires: its polls answer `expired_token`. */
+  expireDeviceCodes(): void {
+    this.device.expireAll();
+  }
+
+  /** The next `count` device code polls answer `slow_down` (the enforced interval stays as it is). */
+  slowDownNext(count: number): void {
+    this.device.slowDownNext(count);
   }
 
   /** Handles `POST` on the token URL. */
@@ -177,6 +180,24 @@ export class TokenAuthority {
     return answer;
   }
 
+  /** Handles `POST` on the device authorization URL (RFC 8628 §3.1). */
+  handleDeviceAuthorization(request: IncomingMessage, response: ServerResponse, context: EndpointContext = {}): void {
+    readForm(request, response, (form) => {
+      if (form === undefined) return;
+      const verificationUri = context.verificationUri ?? `http://${request.headers.host ?? '127.0.0.1'}/device`;
+      writeAnswer(response, this.respondDeviceAuthorization(form, request.headers.authorization, verificationUri));
+    });
+  }
+
+  /** Answers one device authorization request without HTTP. */
+  respondDeviceAuthorization(form: URLSearchParams, authorization: string | undefined, verificationUri: string): OAuthAnswer {
+    const params = grantParams('device_authorization', form);
+    recordParams(this.counts, params);
+    const client = this.clients.authenticate(form, authorization);
+    if (!client.ok) return oauthError(401, 'invalid_client', client.description);
+    return invalidTarget(params) ?? { status: 200, json: this.device.authorize(client.clientId, verificationUri) };
+  }
+
   /**
    * Answers one grant without HTTP (for mocked transports such as
    * axios-mock-adapter); counted like a request to the endpoint.
@@ -210,19 +231,11 @@ export class TokenAuthority {
   }
 
   private judge(form: URLSearchParams, authorization: string | undefined): OAuthAnswer {
-    const params = this.record(grantParams('token', form));
-    this.counts.lastGrant = params;
+    const params = grantParams('token', form);
+    recordParams(this.counts, params);
     const answer = this.grant(form, params, authorization);
     if (answer.status !== 200) this.counts.rejected++;
     return answer;
-  }
-
-  /** Keeps a request's target parameters among the recent ones. */
-  private record(params: GrantParams): GrantParams {
-    const recent = this.counts.recentGrants;
-    recent.push(params);
-    if (recent.length > RECENT_GRANTS_KEPT) recent.splice(0, recent.length - RECENT_GRANTS_KEPT);
-    return params;
   }
 
   private grant(form: URLSearchParams, params: GrantParams, authorization: string | undefined): OAuthAnswer {
@@ -244,6 +257,7 @@ export class TokenAuthority {
       grants: this.counts.grants,
       rotateRefreshTokens: this.rotateRefreshTokens,
       detectReuse: this.detectReuse,
+      device: this.device,
       issue: (chain, withRefreshToken) => this.store.issue(chain, { ttlSeconds: this.accessTokenTtlSeconds, sendExpiresIn: this.sendExpiresIn, withRefreshToken, ...(audience !== undefined && { audience }) }),
       onReuse: (chain) => this.onReuse(chain),
     };
@@ -259,6 +273,3 @@ export class TokenAuthority {
   }
 }
 
-function copyParams(params: GrantParams): GrantParams {
-  return { ...params, resource: [...params.resource], audience: [...params.audience] };
-}

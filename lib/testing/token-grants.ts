@@ -1,4 +1,5 @@
 import type { ClientAuthentication } from './client-auth';
+import { DEVICE_CODE_GRANT_TYPE, type DeviceFlow, type DevicePollAnswer } from './device-flow';
 import { oauthError, type OAuthAnswer } from './oauth-answer';
 import type { Chain, TokenStore } from './token-store';
 
@@ -22,6 +23,7 @@ export interface GrantParts {
   grants: GrantCounts;
   rotateRefreshTokens: boolean;
   detectReuse: boolean;
+  device: DeviceFlow;
   /** The token endpoint's 200 body for this chain. */
   issue(chain: Chain, withRefreshToken: boolean): Record<string, unknown>;
   /** A rotated-out refresh token was presented again (with `detectReuse`): counts it, revokes the grant. */
@@ -41,6 +43,8 @@ export function judgeGrant(request: GrantRequest, parts: GrantParts): OAuthAnswe
       return { status: 200, json: parts.issue({ subject: client.clientId, clientId: client.clientId, revoked: false }, false) };
     case 'refresh_token':
       return refreshGrant(request, parts);
+    case DEVICE_CODE_GRANT_TYPE:
+      return deviceGrant(request, parts);
     default:
       return oauthError(400, 'unsupported_grant_type', `grant_type ${grantType ?? '(none)'} is not supported`);
   }
@@ -67,3 +71,18 @@ function refreshGrant({ form }: GrantRequest, parts: GrantParts): OAuthAnswer {
   if (parts.rotateRefreshTokens) parts.store.rotate(presented, chain);
   return { status: 200, json: parts.issue(chain, parts.rotateRefreshTokens) };
 }
+
+/** RFC 8628 §3.5: the poll's answer, or tokens (with a refresh token) once the user approved. */
+function deviceGrant({ form, client }: GrantRequest, parts: GrantParts): OAuthAnswer {
+  const { answer, subject } = parts.device.poll(form.get('device_code') ?? '', client.clientId);
+  if (answer === 'issued') return { status: 200, json: parts.issue({ subject: subject ?? '', clientId: client.clientId, revoked: false }, true) };
+  return oauthError(400, answer, POLL_DESCRIPTIONS[answer]);
+}
+
+const POLL_DESCRIPTIONS: Record<Exclude<DevicePollAnswer, 'issued'>, string> = {
+  authorization_pending: 'the user has not answered yet',
+  slow_down: 'polling too fast: add 5 seconds to the interval',
+  expired_token: 'the device code expired',
+  access_denied: 'the user refused',
+  invalid_grant: 'device code unknown, used, or issued to another client',
+};
