@@ -1,6 +1,9 @@
 /** How a client authenticated (the names of RFC 8414's `token_endpoint_auth_methods_supported`). */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
+/** Every method accepted, as announced in the metadata. */
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+
 /** The client a request authenticated as, or why it could not. */
 export type ClientAuthentication = { ok: true; clientId: string; method: ClientAuthMethod; isPublic: boolean } | { ok: false; description: string };
 

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import type { DiscoveryStats } from './discovery';
 import type { TokenAuthority, TokenStats } from './token-authority';
 
 /** Who a request or connection authenticated as. */
@@ -34,7 +35,7 @@ export interface TestGatewayStats {
   token: TokenStats;
   http: {
     requests: number;
-    /** Route name (`createSession`, `sessionMetrics`, `health`, `token`, `notFound`) → requests. */
+    /** Route name (`createSession`, `sessionMetrics`, `health`, `token`, `revoke`, `deviceAuthorization`, `deviceVerification`, `discovery`, `file`, `notFound`) → requests. */
     byRoute: Record<string, number>;
     /** HTTP status → responses (the token endpoint included). */
     byStatus: Record<string, number>;
@@ -59,6 +60,8 @@ export interface TestGatewayStats {
   /** HTTP requests, upgrades and in-band renewals that carried an expired access token. */
   expiredTokenRequests: number;
   sessionsCreated: number;
+  /** The metadata documents under `/.well-known/`. */
+  discovery: DiscoveryStats;
 }
 
 function bump(counts: Record<string, number>, key: string | number): void {
@@ -185,7 +188,8 @@ export class GatewayState {
     this.counts.ws.renewals++;
   }
 
-  stats(): TestGatewayStats {
+  /** Every counter but the metadata documents' (the gateway adds those). */
+  stats(): Omit<TestGatewayStats, 'discovery'> {
     const { http, ws } = this.counts;
     return {
       token: this.authority.stats(),

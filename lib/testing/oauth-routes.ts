@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Discovery } from './discovery';
 import type { GatewayState } from './gateway-state';
+import { writeAnswer } from './oauth-answer';
 import type { PathMatcher } from './routes';
 
 /** The gateway's OAuth endpoints: answered before, and without, any credential check. */
@@ -11,6 +13,8 @@ export interface OAuthRoutes {
   device: PathMatcher;
   /** The verification page's absolute URL, as the device authorization endpoint hands it out. */
   verificationUri(): string;
+  /** The metadata documents under `/.well-known/`. */
+  discovery: Discovery;
 }
 
 /**
@@ -33,6 +37,13 @@ export function serveOAuth(state: GatewayState, routes: OAuthRoutes, request: In
   if (method === 'POST' && routes.deviceAuthorization.match(pathname) !== undefined) {
     counted('deviceAuthorization');
     state.authority.handleDeviceAuthorization(request, response, { verificationUri: routes.verificationUri() });
+    return true;
+  }
+  const document = method === 'GET' ? routes.discovery.document(pathname) : undefined;
+  if (document !== undefined) {
+    request.resume();
+    counted('discovery');
+    writeAnswer(response, routes.discovery.answer(document));
     return true;
   }
   if (method === 'GET' && routes.device.match(pathname) !== undefined) {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayState, type SessionStats, type TestGatewayStats } from './gateway-state';
+import { Discovery, DISCOVERY_PATHS, type DiscoveryOptions } from './discovery';
 import { createHttpHandler } from './http-routes';
 import { compilePath, defaultPaths, type TestGatewayPaths } from './routes';
 import { TokenAuthority, type TokenAuthorityOptions } from './token-authority';
@@ -32,6 +33,8 @@ export interface TestGatewayOptions extends TokenAuthorityOptions {
   recordMessages?: boolean;
   /** Echo each stream message back as `{type:'echo', seq, data}`. Default true. */
   echo?: boolean;
+  /** The metadata documents (`/.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`): another issuer, or one of them left out (404). */
+  discovery?: DiscoveryOptions;
   /** A token side shared with another server (a token endpoint of its own, say); default a new one from the token options. */
   authority?: TokenAuthority;
 }
@@ -42,6 +45,10 @@ export interface TestGateway {
   baseUrl: string;
   /** `ws://127.0.0.1:<port>` */
   wsUrl: string;
+  /** The issuer its metadata announces: `baseUrl` unless `options.discovery.issuer` says otherwise. */
+  issuer: string;
+  /** `<baseUrl>/.well-known/openid-configuration` (`/.well-known/oauth-authorization-server` serves the same metadata). */
+  discoveryUrl: string;
   /** The token endpoint's absolute URL. */
   tokenUrl: string;
   /** The revocation endpoint's absolute URL (RFC 7009). */
@@ -62,6 +69,8 @@ export interface TestGateway {
   revokeRefreshTokens(): void;
   /** The next `count` token requests fail with `status` (default 503). */
   failTokenRequests(count: number, status?: number): void;
+  /** The next `count` requests for either metadata document answer 503. */
+  failDiscovery(count: number): void;
   /** The user approves the device code shown as `userCode` (as `username`, default the first user); false if no pending code matches. */
   approveDevice(userCode: string, username?: string): boolean;
   /** The user refuses the device code: its polls answer `access_denied`. False if no pending code matches. */
@@ -105,6 +114,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 
   let wsUrl = '';
   let baseUrl = '';
+  const discovery = new Discovery(options.discovery ?? {}, () => ({
+    baseUrl,
+    tokenEndpoint: `${baseUrl}${paths.token}`,
+    revocationEndpoint: `${baseUrl}${paths.revoke}`,
+    deviceAuthorizationEndpoint: `${baseUrl}${paths.deviceAuthorization}`,
+  }));
   const server = http.createServer(
     createHttpHandler(state, {
       sessions: compilePath(paths.sessions),
@@ -115,6 +130,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       deviceAuthorization: compilePath(paths.deviceAuthorization),
       device: compilePath(paths.device),
       verificationUri: () => `${baseUrl}${paths.device}`,
+      discovery,
       ...(options.files && { files: options.files }),
       // A plain host[:port] from the request keeps the client's own origin (its ws_url origin check compares them).
       streamUrl: (sessionId, host) => `${host !== undefined && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host) ? `ws://${host}` : wsUrl}${stream.build(sessionId)}`,
@@ -134,16 +150,19 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   return {
     baseUrl,
     wsUrl,
+    issuer: discovery.issuer(),
+    discoveryUrl: `${baseUrl}${DISCOVERY_PATHS['openid-configuration']}`,
     tokenUrl: `${baseUrl}${paths.token}`,
     revocationUrl: `${baseUrl}${paths.revoke}`,
     deviceAuthorizationUrl: `${baseUrl}${paths.deviceAuthorization}`,
     paths,
     authority,
-    stats: () => state.stats(),
+    stats: () => ({ ...state.stats(), discovery: discovery.stats() }),
     sessionStats: (sessionId) => state.session(sessionId),
     expireAccessTokens: () => authority.expireAccessTokens(),
     revokeRefreshTokens: () => authority.revokeRefreshTokens(),
     failTokenRequests: (count, status) => authority.failTokenRequests(count, status),
+    failDiscovery: (count) => discovery.failNext(count),
     approveDevice: (userCode, username) => authority.approveDevice(userCode, username),
     denyDevice: (userCode) => authority.denyDevice(userCode),
     expireDeviceCodes: () => authority.expireDeviceCodes(),
