@@ -15,6 +15,12 @@ export type ClientAuthentication = { ok: true; clientId: string; method: ClientA
 export class ClientAuthenticator {
   constructor(private readonly clients: Record<string, string>) {}
 
+  /** Authenticates a request over HTTP (the same as `authenticate`, for now). */
+  async authenticateRequest(form: URLSearchParams, authorization: string | undefined): Promise<ClientAuthentication> {
+    return this.authenticate(form, authorization);
+  }
+
+  /** Authenticates a request answered without HTTP. */
   authenticate(form: URLSearchParams, authorization: string | undefined): ClientAuthentication {
     const basic = authorization !== undefined && /^basic /i.test(authorization);
     const { id, secret } = basic ? basicCredentials(authorization) : { id: form.get('client_id') ?? '', secret: form.get('client_secret') ?? '' };

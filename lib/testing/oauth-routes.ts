@@ -3,6 +3,7 @@ import type { Discovery } from './discovery';
 import type { GatewayState } from './gateway-state';
 import { writeAnswer } from './oauth-answer';
 import type { PathMatcher } from './routes';
+import type { EndpointContext } from './token-request';
 
 /** The gateway's OAuth endpoints: answered before, and without, any credential check. */
 export interface OAuthRoutes {
@@ -11,8 +12,8 @@ export interface OAuthRoutes {
   deviceAuthorization: PathMatcher;
   /** The device verification page a user would open (`GET`). */
   device: PathMatcher;
-  /** The verification page's absolute URL, as the device authorization endpoint hands it out. */
-  verificationUri(): string;
+  /** The gateway's origin and verification page, as the token side needs them. */
+  context(): EndpointContext;
   /** The metadata documents under `/.well-known/`. */
   discovery: Discovery;
 }
@@ -26,7 +27,7 @@ export function serveOAuth(state: GatewayState, routes: OAuthRoutes, request: In
   const counted = (route: string) => response.once('finish', () => state.countHttp(route, response.statusCode));
   if (method === 'POST' && routes.token.match(pathname) !== undefined) {
     counted('token');
-    state.authority.handle(request, response);
+    state.authority.handle(request, response, routes.context());
     return true;
   }
   if (method === 'POST' && routes.revoke.match(pathname) !== undefined) {
@@ -36,7 +37,7 @@ export function serveOAuth(state: GatewayState, routes: OAuthRoutes, request: In
   }
   if (method === 'POST' && routes.deviceAuthorization.match(pathname) !== undefined) {
     counted('deviceAuthorization');
-    state.authority.handleDeviceAuthorization(request, response, { verificationUri: routes.verificationUri() });
+    state.authority.handleDeviceAuthorization(request, response, routes.context());
     return true;
   }
   const document = method === 'GET' ? routes.discovery.document(pathname) : undefined;

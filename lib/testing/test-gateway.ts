@@ -71,6 +71,10 @@ export interface TestGateway {
   failTokenRequests(count: number, status?: number): void;
   /** The next `count` requests for either metadata document answer 503. */
   failDiscovery(count: number): void;
+  /** The DPoP nonce proofs must carry now (with `dpop.nonce`; the token endpoint and the resource routes share it). */
+  dpopNonce(): string;
+  /** A new DPoP nonce: proofs with the old one get `use_dpop_nonce` from now on. Returns it. */
+  rotateDpopNonce(): string;
   /** The user approves the device code shown as `userCode` (as `username`, default the first user); false if no pending code matches. */
   approveDevice(userCode: string, username?: string): boolean;
   /** The user refuses the device code: its polls answer `access_denied`. False if no pending code matches. */
@@ -129,7 +133,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       revoke: compilePath(paths.revoke),
       deviceAuthorization: compilePath(paths.deviceAuthorization),
       device: compilePath(paths.device),
-      verificationUri: () => `${baseUrl}${paths.device}`,
+      context: () => ({ origins: [baseUrl], verificationUri: `${baseUrl}${paths.device}` }),
       discovery,
       ...(options.files && { files: options.files }),
       // A plain host[:port] from the request keeps the client's own origin (its ws_url origin check compares them).
@@ -163,6 +167,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     revokeRefreshTokens: () => authority.revokeRefreshTokens(),
     failTokenRequests: (count, status) => authority.failTokenRequests(count, status),
     failDiscovery: (count) => discovery.failNext(count),
+    dpopNonce: () => authority.dpop.nonce,
+    rotateDpopNonce: () => authority.rotateDpopNonce(),
     approveDevice: (userCode, username) => authority.approveDevice(userCode, username),
     denyDevice: (userCode) => authority.denyDevice(userCode),
     expireDeviceCodes: () => authority.expireDeviceCodes(),

@@ -1,44 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ClientAuthenticator } from './client-auth';
-import { DeviceFlow, type DeviceGrantOptions } from './device-flow';
+import { ClientAuthenticator, type ClientAuthentication } from './client-auth';
+import { DeviceFlow } from './device-flow';
+import { DpopVerifier } from './dpop-proof';
 import { audienceClaim, grantParams, invalidTarget, type GrantParams } from './grant-params';
 import { oauthError, readForm, writeAnswer, writeEmpty, type OAuthAnswer } from './oauth-answer';
 import { answerRevocation } from './revocation';
 import { judgeGrant, type GrantParts } from './token-grants';
+import type { TokenAuthorityOptions } from './token-options';
+import { checkTokenProof, hostOrigin, type EndpointContext } from './token-request';
 import { copyCounts, recordParams, zeroCounts, type OwnCounts, type TokenStats } from './token-stats';
-
-export type { TokenStats } from './token-stats';
 import { TokenStore, type Chain, type TokenCheck } from './token-store';
 
-/** Options of the embedded OAuth2 token endpoint. */
-export interface TokenAuthorityOptions {
-  /** username → password accepted by the password grant. Default `{ 'user@example.com': 'password' }`. */
-  users?: Record<string, string>;
-  /** client_id → client_secret (`''` for a public client). Default `{ 'benchmark-client': '' }`. */
-  clients?: Record<string, string>;
-  /** Access token lifetime in seconds (fractions allowed). Default 3 600. */
-  accessTokenTtlSeconds?: number;
-  /** Issue a new refresh token on each refresh and revoke the old one. Default true. */
-  rotateRefreshTokens?: boolean;
-  /** Delay before each token response, ms. Default 0. */
-  tokenLatencyMs?: number;
-  /** Send `expires_in` (otherwise only the JWT's exp/iat tell the lifetime). Default true. */
-  sendExpiresIn?: boolean;
-  /**
-   * Reuse detection, as Auth0, Okta, Keycloak and Hydra do it: a rotated-out
-   * refresh token presented again revokes the whole grant (every access and
-   * refresh token of its chain). Default false.
-   */
-  detectReuse?: boolean;
-  /** The device authorization grant (RFC 8628): polling interval and code lifetime. */
-  device?: DeviceGrantOptions;
-}
-
-/** What the server in front of the authority says about itself; without it, the request's `Host` tells. */
-export interface EndpointContext {
-  /** The device verification page's URL. Default `http://<Host>/device`. */
-  verificationUri?: string;
-}
+export type { TokenStats } from './token-stats';
+export type { TokenAuthorityOptions } from './token-options';
+export type { EndpointContext } from './token-request';
 
 /**
  * The token side of the test gateway: issues JWT-shaped (unsigned) access
@@ -55,6 +30,8 @@ export class TokenAuthority {
   private readonly latencyTimers = new Set<NodeJS.Timeout>();
   private counts: OwnCounts = zeroCounts();
   private readonly device: DeviceFlow;
+  /** DPoP proofs, at the token endpoint and (for the gateway) the resource routes. */
+  readonly dpop: DpopVerifier;
   accessTokenTtlSeconds: number;
   readonly rotateRefreshTokens: boolean;
   tokenLatencyMs: number;
@@ -71,11 +48,12 @@ export class TokenAuthority {
     this.sendExpiresIn = options.sendExpiresIn ?? true;
     this.detectReuse = options.detectReuse ?? false;
     this.device = new DeviceFlow(options.device);
+    this.dpop = new DpopVerifier(options.dpop);
     this.defaultSubject = Object.keys(this.users)[0] ?? 'user@example.com';
   }
 
   stats(): TokenStats {
-    return { ...copyCounts(this.counts), device: this.device.stats() };
+    return { ...copyCounts(this.counts), device: this.device.stats(), dpop: this.dpop.stats() };
   }
 
   /** Is this access token one we issued, and still alive? */
@@ -110,6 +88,7 @@ export class TokenAuthority {
     this.pendingFailures = { count: 0, status: 503 };
     this.counts = zeroCounts();
     this.device.reset();
+    this.dpop.reset();
     if (options.accessTokenTtlSeconds !== undefined) this.accessTokenTtlSeconds = options.accessTokenTtlSeconds;
     if (options.tokenLatencyMs !== undefined) this.tokenLatencyMs = options.tokenLatencyMs;
     this.tellExpired();
@@ -146,20 +125,21 @@ export class TokenAuthority {
   }
 
   /** Handles `POST` on the token URL. */
-  handle(request: IncomingMessage, response: ServerResponse): void {
+  handle(request: IncomingMessage, response: ServerResponse, context: EndpointContext = {}): void {
     readForm(request, response, (form) => {
       this.counts.tokenRequests++;
       if (form === undefined) return void this.counts.rejected++;
       this.inFlight++;
       this.counts.maxConcurrentTokenRequests = Math.max(this.counts.maxConcurrentTokenRequests, this.inFlight);
-      const answer = () => {
+      const answer = async () => {
+        const answered = await this.answerRequest(form, request, response, context).catch((error: unknown) => oauthError(500, 'server_error', String(error)));
         this.inFlight--;
         // The client is gone (killed mid-request): nothing was delivered, so nothing is granted or rotated.
-        if (response.destroyed || request.socket.destroyed) return void this.counts.abandoned++;
-        writeAnswer(response, this.judge(form, request.headers.authorization));
+        if (answered === undefined) return void this.counts.abandoned++;
+        writeAnswer(response, answered);
       };
-      if (this.tokenLatencyMs > 0) this.later(answer, this.tokenLatencyMs);
-      else answer();
+      if (this.tokenLatencyMs > 0) this.later(() => void answer(), this.tokenLatencyMs);
+      else void answer();
     });
   }
 
@@ -184,7 +164,7 @@ export class TokenAuthority {
   handleDeviceAuthorization(request: IncomingMessage, response: ServerResponse, context: EndpointContext = {}): void {
     readForm(request, response, (form) => {
       if (form === undefined) return;
-      const verificationUri = context.verificationUri ?? `http://${request.headers.host ?? '127.0.0.1'}/device`;
+      const verificationUri = context.verificationUri ?? `${hostOrigin(request)}/device`;
       writeAnswer(response, this.respondDeviceAuthorization(form, request.headers.authorization, verificationUri));
     });
   }
@@ -204,7 +184,18 @@ export class TokenAuthority {
    */
   respond(form: URLSearchParams, authorization?: string): OAuthAnswer {
     this.counts.tokenRequests++;
-    return this.judge(form, authorization);
+    const params = this.begin(form);
+    return this.conclude(this.takeFailure() ?? this.finish(form, params, this.clients.authenticate(form, authorization), undefined));
+  }
+
+  /** Rotates the DPoP nonce: proofs with the old one get `use_dpop_nonce`. Returns the new one. */
+  rotateDpopNonce(): string {
+    return this.dpop.rotateNonce();
+  }
+
+  /** The DPoP key thumbprint an access token is bound to (`cnf.jkt`), or `undefined` for a Bearer token. */
+  binding(token: string): string | undefined {
+    return this.store.binding(token);
   }
 
   /** What this authority knows of an access token, or `undefined` if it never issued it. */
@@ -230,27 +221,50 @@ export class TokenAuthority {
     this.latencyTimers.add(timer);
   }
 
-  private judge(form: URLSearchParams, authorization: string | undefined): OAuthAnswer {
-    const params = grantParams('token', form);
-    recordParams(this.counts, params);
-    const answer = this.grant(form, params, authorization);
-    if (answer.status !== 200) this.counts.rejected++;
-    return answer;
+  /** A token request over HTTP, in order: injected failure, DPoP proof, client; `undefined` if the client left meanwhile. */
+  private async answerRequest(form: URLSearchParams, request: IncomingMessage, response: ServerResponse, context: EndpointContext): Promise<OAuthAnswer | undefined> {
+    const params = this.begin(form);
+    const failure = this.takeFailure();
+    if (failure) return this.conclude(failure);
+    const proof = await checkTokenProof(request, this.dpop, context);
+    if (!proof.ok) return this.conclude(proof.answer);
+    const client = await this.clients.authenticateRequest(form, request.headers.authorization);
+    if (response.destroyed || request.socket.destroyed) return undefined;
+    return this.conclude(this.finish(form, params, client, proof.jkt));
   }
 
-  private grant(form: URLSearchParams, params: GrantParams, authorization: string | undefined): OAuthAnswer {
-    if (this.pendingFailures.count > 0) {
-      this.pendingFailures.count--;
-      return { status: this.pendingFailures.status, json: { error: 'temporarily_unavailable' } };
-    }
-    const client = this.clients.authenticate(form, authorization);
+  private begin(form: URLSearchParams): GrantParams {
+    const params = grantParams('token', form);
+    recordParams(this.counts, params);
+    return params;
+  }
+
+  private takeFailure(): OAuthAnswer | undefined {
+    if (this.pendingFailures.count <= 0) return undefined;
+    this.pendingFailures.count--;
+    return { status: this.pendingFailures.status, json: { error: 'temporarily_unavailable' } };
+  }
+
+  private finish(form: URLSearchParams, params: GrantParams, client: ClientAuthentication, jkt: string | undefined): OAuthAnswer {
     if (!client.ok) return oauthError(401, 'invalid_client', client.description);
-    return invalidTarget(params) ?? judgeGrant({ form, client }, this.parts(params));
+    return invalidTarget(params) ?? judgeGrant({ form, client, jkt }, this.parts(params, client, jkt));
+  }
+
+  /** Counts a refusal; with DPoP nonces, every token answer carries the current one (RFC 9449 §8). */
+  private conclude(answer: OAuthAnswer): OAuthAnswer {
+    if (answer.status !== 200) this.counts.rejected++;
+    if (!this.dpop.nonceRequired) return answer;
+    return { ...answer, headers: { ...answer.headers, 'DPoP-Nonce': this.dpop.nonce } };
   }
 
   /** The authority as its grant handlers see it (built per request: `reset()` replaces the counters). */
-  private parts(params: GrantParams): GrantParts {
+  private parts(params: GrantParams, client: Extract<ClientAuthentication, { ok: true }>, jkt: string | undefined): GrantParts {
     const audience = audienceClaim(params);
+    const issue = (chain: Chain, withRefreshToken: boolean) => {
+      // RFC 9449 §5: a public client's refresh tokens are bound to its key; a confidential client's are bound to its credentials.
+      if (jkt !== undefined && client.isPublic && withRefreshToken) chain.jkt ??= jkt;
+      return this.store.issue(chain, { ttlSeconds: this.accessTokenTtlSeconds, sendExpiresIn: this.sendExpiresIn, withRefreshToken, ...(audience !== undefined && { audience }), ...(jkt !== undefined && { jkt }) });
+    };
     return {
       store: this.store,
       users: this.users,
@@ -258,7 +272,8 @@ export class TokenAuthority {
       rotateRefreshTokens: this.rotateRefreshTokens,
       detectReuse: this.detectReuse,
       device: this.device,
-      issue: (chain, withRefreshToken) => this.store.issue(chain, { ttlSeconds: this.accessTokenTtlSeconds, sendExpiresIn: this.sendExpiresIn, withRefreshToken, ...(audience !== undefined && { audience }) }),
+      dpop: this.dpop,
+      issue,
       onReuse: (chain) => this.onReuse(chain),
     };
   }

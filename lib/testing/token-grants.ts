@@ -1,5 +1,6 @@
 import type { ClientAuthentication } from './client-auth';
 import { DEVICE_CODE_GRANT_TYPE, type DeviceFlow, type DevicePollAnswer } from './device-flow';
+import type { DpopVerifier } from './dpop-proof';
 import { oauthError, type OAuthAnswer } from './oauth-answer';
 import type { Chain, TokenStore } from './token-store';
 
@@ -14,6 +15,8 @@ export interface GrantCounts {
 export interface GrantRequest {
   form: URLSearchParams;
   client: Extract<ClientAuthentication, { ok: true }>;
+  /** The key a valid DPoP proof showed: the tokens issued are bound to it. */
+  jkt: string | undefined;
 }
 
 /** The parts of the authority a grant works with. */
@@ -24,6 +27,7 @@ export interface GrantParts {
   rotateRefreshTokens: boolean;
   detectReuse: boolean;
   device: DeviceFlow;
+  dpop: DpopVerifier;
   /** The token endpoint's 200 body for this chain. */
   issue(chain: Chain, withRefreshToken: boolean): Record<string, unknown>;
   /** A rotated-out refresh token was presented again (with `detectReuse`): counts it, revokes the grant. */
@@ -58,7 +62,7 @@ function passwordGrant({ form, client }: GrantRequest, parts: GrantParts): OAuth
   return { status: 200, json: parts.issue({ subject: username, clientId: client.clientId, revoked: false }, true) };
 }
 
-function refreshGrant({ form }: GrantRequest, parts: GrantParts): OAuthAnswer {
+function refreshGrant({ form, jkt }: GrantRequest, parts: GrantParts): OAuthAnswer {
   const presented = form.get('refresh_token') ?? '';
   const reused = parts.store.rotatedChain(presented);
   if (reused && parts.detectReuse) {
@@ -67,6 +71,15 @@ function refreshGrant({ form }: GrantRequest, parts: GrantParts): OAuthAnswer {
   }
   const chain = parts.store.refreshChain(presented);
   if (chain === undefined || chain.revoked) return oauthError(400, 'invalid_grant', 'refresh token unknown, used or revoked');
+  // RFC 9449 §5: a public client's refresh token works only with a proof by the key it is bound to.
+  if (chain.jkt !== undefined && jkt === undefined) {
+    parts.dpop.countRefusal('missing-proof');
+    return oauthError(400, 'invalid_dpop_proof', 'the refresh token is DPoP-bound: a proof by its key is required');
+  }
+  if (chain.jkt !== undefined && jkt !== chain.jkt) {
+    parts.dpop.countRefusal('key-mismatch');
+    return oauthError(400, 'invalid_grant', 'the refresh token is bound to another DPoP key');
+  }
   parts.grants.refresh_token++;
   if (parts.rotateRefreshTokens) parts.store.rotate(presented, chain);
   return { status: 200, json: parts.issue(chain, parts.rotateRefreshTokens) };

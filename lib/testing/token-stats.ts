@@ -1,4 +1,5 @@
 import type { DeviceStats } from './device-flow';
+import type { DpopStats } from './dpop-proof';
 import { RECENT_GRANTS_KEPT, type GrantParams } from './grant-params';
 import { copyRevocationStats, zeroRevocationStats, type RevocationStats } from './revocation';
 import type { GrantCounts } from './token-grants';
@@ -25,10 +26,12 @@ export interface TokenStats {
   revocation: RevocationStats;
   /** The device authorization grant's counters. */
   device: DeviceStats;
+  /** DPoP proofs accepted, nonce challenges and refusals: the token endpoint's, and the gateway's resource routes'. */
+  dpop: DpopStats;
 }
 
 /** The counters the authority itself keeps (its parts keep the rest). */
-export type OwnCounts = Omit<TokenStats, 'device'>;
+export type OwnCounts = Omit<TokenStats, 'device' | 'dpop'>;
 
 export function zeroCounts(): OwnCounts {
   return {

@@ -7,6 +7,8 @@ export interface Chain {
   /** The client the grant was made to: another client's revocation finds nothing. */
   clientId: string;
   revoked: boolean;
+  /** The DPoP key its refresh tokens are bound to (public clients only, RFC 9449 §5). */
+  jkt?: string;
 }
 
 interface AccessEntry {
@@ -15,6 +17,8 @@ interface AccessEntry {
   chain: Chain;
   /** Revoked alone (RFC 7009), its chain still alive. */
   revoked: boolean;
+  /** `cnf.jkt`: the DPoP key it is bound to. */
+  jkt: string | undefined;
 }
 
 /** How one access token (and maybe a refresh token) is issued. */
@@ -24,6 +28,8 @@ export interface IssueOptions {
   withRefreshToken: boolean;
   /** The access token's `aud` claim (RFC 8707 resources and audiences), when asked for. */
   audience?: string | string[];
+  /** Bind the access token to this DPoP key (`token_type: DPoP`, `cnf.jkt`). */
+  jkt?: string;
 }
 
 /** What `check()` says of an access token. */
@@ -43,9 +49,10 @@ export class TokenStore {
     const ttl = options.ttlSeconds;
     const claims: Record<string, unknown> = { sub: subject, iat: issuedAt, exp: issuedAt + Math.max(1, Math.ceil(ttl)), jti: randomBytes(8).toString('hex') };
     if (options.audience !== undefined) claims['aud'] = options.audience;
+    if (options.jkt !== undefined) claims['cnf'] = { jkt: options.jkt };
     const accessToken = [jsonSegment({ alg: 'none', typ: 'JWT' }), jsonSegment(claims), 'unsigned'].join('.');
-    this.accessTokens.set(accessToken, { expiresAt: Date.now() + ttl * 1000, subject, chain, revoked: false });
-    const json: Record<string, unknown> = { access_token: accessToken, token_type: 'Bearer' };
+    this.accessTokens.set(accessToken, { expiresAt: Date.now() + ttl * 1000, subject, chain, revoked: false, jkt: options.jkt });
+    const json: Record<string, unknown> = { access_token: accessToken, token_type: options.jkt === undefined ? 'Bearer' : 'DPoP' };
     if (options.sendExpiresIn) json['expires_in'] = ttl;
     if (options.withRefreshToken) {
       const refreshToken = `rt_${randomBytes(16).toString('hex')}`;
@@ -67,6 +74,11 @@ export class TokenStore {
     const entry = this.accessTokens.get(token);
     if (!entry) return undefined;
     return { state: this.check(token) === 'valid' ? 'valid' : 'expired', subject: entry.subject, expiresAt: entry.expiresAt };
+  }
+
+  /** The DPoP key thumbprint an access token is bound to (`undefined`: a Bearer token, or unknown). */
+  binding(token: string): string | undefined {
+    return this.accessTokens.get(token)?.jkt;
   }
 
   /** The chain of a live refresh token. */
