@@ -11,6 +11,8 @@ export interface Credential {
   subject: string;
   /** Epoch ms; absent for API keys, which do not expire. */
   expiresAt: number | undefined;
+  /** The DPoP key a bound token was proven with (RFC 9449), when it was. */
+  jkt?: string;
 }
 
 /** Why a presented credential was refused (`missing`: none was presented). */

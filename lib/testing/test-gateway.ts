@@ -112,12 +112,13 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const state = new GatewayState(authority, options.apiKeys ?? { 'test-api-key': 'api-client' }, apiKeyHeader);
   const paths: TestGatewayPaths = { ...defaultPaths, ...options.paths };
   const stream = compilePath(paths.stream);
-  const streams = new StreamServer(state, stream, options.strictSessions ?? false, new StreamControls(options.echo ?? true, options.recordMessages ?? true));
+  // Known once the server listens; read only by closures called after that.
+  let wsUrl = '';
+  let baseUrl = '';
+  const streams = new StreamServer(state, stream, options.strictSessions ?? false, new StreamControls(options.echo ?? true, options.recordMessages ?? true), () => [baseUrl]);
   // Tokens that die early (a test expired them, a reuse revoked the grant) close their streams with 4401 at once.
   const unsubscribe = authority.onTokensExpired(() => streams.closeExpired());
 
-  let wsUrl = '';
-  let baseUrl = '';
   const discovery = new Discovery(options.discovery ?? {}, () => ({
     baseUrl,
     tokenEndpoint: `${baseUrl}${paths.token}`,
