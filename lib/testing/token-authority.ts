@@ -1,15 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ClientAuthenticator, type ClientAuthentication } from './client-auth';
+import { ClientAuthenticator } from './client-auth';
 import { DeviceFlow } from './device-flow';
 import { DpopVerifier } from './dpop-proof';
-import { audienceClaim, grantParams, invalidTarget, type GrantParams } from './grant-params';
+import { grantParams, invalidTarget, type GrantParams } from './grant-params';
 import { oauthError, readForm, writeAnswer, writeEmpty, type OAuthAnswer } from './oauth-answer';
 import { answerRevocation } from './revocation';
-import { judgeGrant, type GrantParts } from './token-grants';
+import { answerGrant, type GrantContext } from './grant-context';
 import type { TokenAuthorityOptions } from './token-options';
 import { checkTokenProof, hostOrigin, type EndpointContext } from './token-request';
 import { copyCounts, recordParams, zeroCounts, type OwnCounts, type TokenStats } from './token-stats';
-import { TokenStore, type Chain, type TokenCheck } from './token-store';
+import { TokenStore, type TokenCheck } from './token-store';
 
 export type { TokenStats } from './token-stats';
 export type { TokenAuthorityOptions } from './token-options';
@@ -185,7 +185,7 @@ export class TokenAuthority {
   respond(form: URLSearchParams, authorization?: string): OAuthAnswer {
     this.counts.tokenRequests++;
     const params = this.begin(form);
-    return this.conclude(this.takeFailure() ?? this.finish(form, params, this.clients.authenticate(form, authorization), undefined));
+    return this.conclude(this.takeFailure() ?? answerGrant(form, params, this.clients.authenticate(form, authorization), undefined, this.grantContext()));
   }
 
   /** Rotates the DPoP nonce: proofs with the old one get `use_dpop_nonce`. Returns the new one. */
@@ -230,7 +230,7 @@ export class TokenAuthority {
     if (!proof.ok) return this.conclude(proof.answer);
     const client = await this.clients.authenticateRequest(form, request.headers.authorization);
     if (response.destroyed || request.socket.destroyed) return undefined;
-    return this.conclude(this.finish(form, params, client, proof.jkt));
+    return this.conclude(answerGrant(form, params, client, proof.jkt, this.grantContext()));
   }
 
   private begin(form: URLSearchParams): GrantParams {
@@ -245,11 +245,6 @@ export class TokenAuthority {
     return { status: this.pendingFailures.status, json: { error: 'temporarily_unavailable' } };
   }
 
-  private finish(form: URLSearchParams, params: GrantParams, client: ClientAuthentication, jkt: string | undefined): OAuthAnswer {
-    if (!client.ok) return oauthError(401, 'invalid_client', client.description);
-    return invalidTarget(params) ?? judgeGrant({ form, client, jkt }, this.parts(params, client, jkt));
-  }
-
   /** Counts a refusal; with DPoP nonces, every token answer carries the current one (RFC 9449 §8). */
   private conclude(answer: OAuthAnswer): OAuthAnswer {
     if (answer.status !== 200) this.counts.rejected++;
@@ -257,34 +252,9 @@ export class TokenAuthority {
     return { ...answer, headers: { ...answer.headers, 'DPoP-Nonce': this.dpop.nonce } };
   }
 
-  /** The authority as its grant handlers see it (built per request: `reset()` replaces the counters). */
-  private parts(params: GrantParams, client: Extract<ClientAuthentication, { ok: true }>, jkt: string | undefined): GrantParts {
-    const audience = audienceClaim(params);
-    const issue = (chain: Chain, withRefreshToken: boolean) => {
-      // RFC 9449 §5: a public client's refresh tokens are bound to its key; a confidential client's are bound to its credentials.
-      if (jkt !== undefined && client.isPublic && withRefreshToken) chain.jkt ??= jkt;
-      return this.store.issue(chain, { ttlSeconds: this.accessTokenTtlSeconds, sendExpiresIn: this.sendExpiresIn, withRefreshToken, ...(audience !== undefined && { audience }), ...(jkt !== undefined && { jkt }) });
-    };
-    return {
-      store: this.store,
-      users: this.users,
-      grants: this.counts.grants,
-      rotateRefreshTokens: this.rotateRefreshTokens,
-      detectReuse: this.detectReuse,
-      device: this.device,
-      dpop: this.dpop,
-      issue,
-      onReuse: (chain) => this.onReuse(chain),
-    };
-  }
-
-  /** A reuse: every token of the chain dies (the thief's and the owner's alike). */
-  private onReuse(chain: Chain): void {
-    this.counts.reuses++;
-    if (chain.revoked) return;
-    this.store.revokeChain(chain);
-    this.counts.revokedGrants++;
-    this.tellExpired();
+  /** The authority as a grant sees it (built per request: `reset()` replaces the counters). */
+  private grantContext(): GrantContext {
+    const { store, users, counts, device, dpop, accessTokenTtlSeconds, sendExpiresIn, rotateRefreshTokens, detectReuse } = this;
+    return { store, users, counts, device, dpop, accessTokenTtlSeconds, sendExpiresIn, rotateRefreshTokens, detectReuse, tellExpired: () => this.tellExpired() };
   }
 }
-
