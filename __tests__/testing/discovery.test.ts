@@ -26,8 +26,10 @@ describe('startTestGateway: authorization server metadata (RFC 8414, OpenID Conn
       device_authorization_endpoint: gateway.deviceAuthorizationUrl,
       grant_types_supported: ['password', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
       response_types_supported: [],
-      token_endpoint_auth_methods_supported: expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']),
-      revocation_endpoint_auth_methods_supported: expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']),
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none', 'client_secret_jwt', 'private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: expect.arrayContaining(['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA']),
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none', 'client_secret_jwt', 'private_key_jwt'],
+      revocation_endpoint_auth_signing_alg_values_supported: expect.arrayContaining(['HS256', 'ES256']),
       dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
     });
     expect(String(openid.json['issuer']).endsWith('/')).toBe(false);

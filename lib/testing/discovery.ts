@@ -1,4 +1,4 @@
-import { CLIENT_AUTH_METHODS } from './client-auth';
+import { ASSERTION_ALGORITHMS, CLIENT_AUTH_METHODS } from './client-auth';
 import { DEVICE_CODE_GRANT_TYPE } from './device-flow';
 import { DPOP_SIGNING_ALGORITHMS } from './dpop-proof';
 import type { OAuthAnswer } from './oauth-answer';
@@ -93,7 +93,9 @@ export class Discovery {
       grant_types_supported: ['password', 'client_credentials', 'refresh_token', DEVICE_CODE_GRANT_TYPE],
       response_types_supported: [],
       token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS.client_secret_jwt, ...ASSERTION_ALGORITHMS.private_key_jwt],
       revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS.client_secret_jwt, ...ASSERTION_ALGORITHMS.private_key_jwt],
       dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGORITHMS],
     };
   }

@@ -32,7 +32,7 @@ export function serveOAuth(state: GatewayState, routes: OAuthRoutes, request: In
   }
   if (method === 'POST' && routes.revoke.match(pathname) !== undefined) {
     counted('revoke');
-    state.authority.handleRevocation(request, response);
+    state.authority.handleRevocation(request, response, routes.context());
     return true;
   }
   if (method === 'POST' && routes.deviceAuthorization.match(pathname) !== undefined) {

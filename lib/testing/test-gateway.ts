@@ -134,7 +134,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       revoke: compilePath(paths.revoke),
       deviceAuthorization: compilePath(paths.deviceAuthorization),
       device: compilePath(paths.device),
-      context: () => ({ origins: [baseUrl], verificationUri: `${baseUrl}${paths.device}` }),
+      context: () => ({ origins: [baseUrl], verificationUri: `${baseUrl}${paths.device}`, issuer: discovery.issuer(), tokenUrl: `${baseUrl}${paths.token}` }),
       discovery,
       ...(options.files && { files: options.files }),
       // A plain host[:port] from the request keeps the client's own origin (its ws_url origin check compares them).

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ClientAuthenticator } from './client-auth';
+import { ClientAuthenticator, type ClientAuthentication } from './client-auth';
 import { DeviceFlow } from './device-flow';
 import { DpopVerifier } from './dpop-proof';
 import { grantParams, invalidTarget, type GrantParams } from './grant-params';
@@ -7,7 +7,7 @@ import { oauthError, readForm, writeAnswer, writeEmpty, type OAuthAnswer } from 
 import { answerRevocation } from './revocation';
 import { answerGrant, type GrantContext } from './grant-context';
 import type { TokenAuthorityOptions } from './token-options';
-import { checkTokenProof, hostOrigin, type EndpointContext } from './token-request';
+import { assertionAudiences, checkTokenProof, hostOrigin, type EndpointContext } from './token-request';
 import { copyCounts, recordParams, zeroCounts, type OwnCounts, type TokenStats } from './token-stats';
 import { TokenStore, type TokenCheck } from './token-store';
 
@@ -41,7 +41,7 @@ export class TokenAuthority {
 
   constructor(options: TokenAuthorityOptions = {}) {
     this.users = options.users ?? { 'user@example.com': 'password' };
-    this.clients = new ClientAuthenticator(options.clients ?? { 'benchmark-client': '' });
+    this.clients = new ClientAuthenticator(options.clients ?? { 'benchmark-client': '' }, options.clientKeys);
     this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 3600;
     this.rotateRefreshTokens = options.rotateRefreshTokens ?? true;
     this.tokenLatencyMs = options.tokenLatencyMs ?? 0;
@@ -53,7 +53,7 @@ export class TokenAuthority {
   }
 
   stats(): TokenStats {
-    return { ...copyCounts(this.counts), device: this.device.stats(), dpop: this.dpop.stats() };
+    return { ...copyCounts(this.counts), device: this.device.stats(), dpop: this.dpop.stats(), clientAuth: this.clients.stats() };
   }
 
   /** Is this access token one we issued, and still alive? */
@@ -89,6 +89,7 @@ export class TokenAuthority {
     this.counts = zeroCounts();
     this.device.reset();
     this.dpop.reset();
+    this.clients.reset();
     if (options.accessTokenTtlSeconds !== undefined) this.accessTokenTtlSeconds = options.accessTokenTtlSeconds;
     if (options.tokenLatencyMs !== undefined) this.tokenLatencyMs = options.tokenLatencyMs;
     this.tellExpired();
@@ -144,38 +145,28 @@ export class TokenAuthority {
   }
 
   /** Handles `POST` on the revocation URL (RFC 7009): client authentication as on the token endpoint. */
-  handleRevocation(request: IncomingMessage, response: ServerResponse): void {
-    readForm(request, response, (form) => {
-      if (form === undefined) return;
-      const { status, json } = this.respondRevocation(form, request.headers.authorization);
-      if (status === 200) writeEmpty(response);
-      else writeAnswer(response, { status, json });
+  handleRevocation(request: IncomingMessage, response: ServerResponse, context: EndpointContext = {}): void {
+    this.serveForm(request, response, context, (form, client) => {
+      const answer = this.revocationAnswer(form, client);
+      if (answer.status !== 200) return writeAnswer(response, answer);
+      writeEmpty(response);
     });
   }
 
   /** Answers one revocation without HTTP; a 200's `json` is `{}` (over HTTP the body is empty). */
   respondRevocation(form: URLSearchParams, authorization?: string): OAuthAnswer {
-    const { answer, revoked } = answerRevocation(form, this.clients.authenticate(form, authorization), this.store, this.counts.revocation);
-    if (revoked) this.tellExpired();
-    return answer;
+    return this.revocationAnswer(form, this.clients.authenticate(form, authorization));
   }
 
   /** Handles `POST` on the device authorization URL (RFC 8628 §3.1). */
   handleDeviceAuthorization(request: IncomingMessage, response: ServerResponse, context: EndpointContext = {}): void {
-    readForm(request, response, (form) => {
-      if (form === undefined) return;
-      const verificationUri = context.verificationUri ?? `${hostOrigin(request)}/device`;
-      writeAnswer(response, this.respondDeviceAuthorization(form, request.headers.authorization, verificationUri));
-    });
+    const verificationUri = context.verificationUri ?? `${hostOrigin(request)}/device`;
+    this.serveForm(request, response, context, (form, client) => writeAnswer(response, this.deviceAuthorizationAnswer(form, client, verificationUri)));
   }
 
   /** Answers one device authorization request without HTTP. */
   respondDeviceAuthorization(form: URLSearchParams, authorization: string | undefined, verificationUri: string): OAuthAnswer {
-    const params = grantParams('device_authorization', form);
-    recordParams(this.counts, params);
-    const client = this.clients.authenticate(form, authorization);
-    if (!client.ok) return oauthError(401, 'invalid_client', client.description);
-    return invalidTarget(params) ?? { status: 200, json: this.device.authorize(client.clientId, verificationUri) };
+    return this.deviceAuthorizationAnswer(form, this.clients.authenticate(form, authorization), verificationUri);
   }
 
   /**
@@ -228,9 +219,33 @@ export class TokenAuthority {
     if (failure) return this.conclude(failure);
     const proof = await checkTokenProof(request, this.dpop, context);
     if (!proof.ok) return this.conclude(proof.answer);
-    const client = await this.clients.authenticateRequest(form, request.headers.authorization);
+    const client = await this.clients.authenticateRequest(form, request.headers.authorization, assertionAudiences(request, context));
     if (response.destroyed || request.socket.destroyed) return undefined;
     return this.conclude(answerGrant(form, params, client, proof.jkt, this.grantContext()));
+  }
+
+  /** Reads a form and authenticates its client (assertions included), then lets `serve` answer. */
+  private serveForm(request: IncomingMessage, response: ServerResponse, context: EndpointContext, serve: (form: URLSearchParams, client: ClientAuthentication) => void): void {
+    readForm(request, response, (form) => {
+      if (form === undefined) return;
+      this.clients
+        .authenticateRequest(form, request.headers.authorization, assertionAudiences(request, context))
+        .then((client) => serve(form, client))
+        .catch((error: unknown) => writeAnswer(response, oauthError(500, 'server_error', String(error))));
+    });
+  }
+
+  private revocationAnswer(form: URLSearchParams, client: ClientAuthentication): OAuthAnswer {
+    const { answer, revoked } = answerRevocation(form, client, this.store, this.counts.revocation);
+    if (revoked) this.tellExpired();
+    return answer;
+  }
+
+  private deviceAuthorizationAnswer(form: URLSearchParams, client: ClientAuthentication, verificationUri: string): OAuthAnswer {
+    const params = grantParams('device_authorization', form);
+    recordParams(this.counts, params);
+    if (!client.ok) return oauthError(401, 'invalid_client', client.description);
+    return invalidTarget(params) ?? { status: 200, json: this.device.authorize(client.clientId, verificationUri) };
   }
 
   private begin(form: URLSearchParams): GrantParams {

@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import type { DeviceGrantOptions } from './device-flow';
 import type { DpopOptions } from './dpop-proof';
 
@@ -7,6 +8,12 @@ export interface TokenAuthorityOptions {
   users?: Record<string, string>;
   /** client_id → client_secret (`''` for a public client). Default `{ 'benchmark-client': '' }`. */
   clients?: Record<string, string>;
+  /**
+   * client_id → public JWK, for private_key_jwt (RFC 7523): such a client
+   * authenticates with an assertion signed by its key (it needs no entry in
+   * `clients`). A client with a secret may use client_secret_jwt (HS256).
+   */
+  clientKeys?: Record<string, JWK>;
   /** Access token lifetime in seconds (fractions allowed). Default 3 600. */
   accessTokenTtlSeconds?: number;
   /** Issue a new refresh token on each refresh and revoke the old one. Default true. */

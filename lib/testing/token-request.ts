@@ -8,6 +8,10 @@ export interface EndpointContext {
   origins?: string[];
   /** The device verification page's URL. Default `http://<Host>/device`. */
   verificationUri?: string;
+  /** The issuer the metadata announces: a client assertion may name it as `aud`. */
+  issuer?: string;
+  /** The token endpoint's URL: a client assertion may name it as `aud`, at any endpoint. Default the request's own URL only. */
+  tokenUrl?: string;
 }
 
 /** The request's own origin, as its `Host` names it. */
@@ -37,4 +41,10 @@ export async function checkTokenProof(request: IncomingMessage, dpop: DpopVerifi
   const check = await dpop.verify(proof, { where: 'token', method: 'POST', urls: requestUrls(request, context) });
   if (check.ok) return { ok: true, jkt: check.jkt };
   return { ok: false, answer: oauthError(400, check.error, check.description) };
+}
+
+/** What a client assertion's `aud` may be (RFC 7523 §3): the issuer, or the endpoint's URL, or the token endpoint's. */
+export function assertionAudiences(request: IncomingMessage, context: EndpointContext): string[] {
+  const named = [context.issuer, context.tokenUrl, hostOrigin(request), ...(context.origins ?? []), ...requestUrls(request, context)];
+  return [...new Set(named.filter((audience): audience is string => audience !== undefined))];
 }

@@ -1,3 +1,4 @@
+import type { ClientAuthStats } from './client-auth';
 import type { DeviceStats } from './device-flow';
 import type { DpopStats } from './dpop-proof';
 import { RECENT_GRANTS_KEPT, type GrantParams } from './grant-params';
@@ -28,10 +29,12 @@ export interface TokenStats {
   device: DeviceStats;
   /** DPoP proofs accepted, nonce challenges and refusals: the token endpoint's, and the gateway's resource routes'. */
   dpop: DpopStats;
+  /** Client authentications by method, and refusals (token, revocation and device authorization endpoints). */
+  clientAuth: ClientAuthStats;
 }
 
 /** The counters the authority itself keeps (its parts keep the rest). */
-export type OwnCounts = Omit<TokenStats, 'device' | 'dpop'>;
+export type OwnCounts = Omit<TokenStats, 'device' | 'dpop' | 'clientAuth'>;
 
 export function zeroCounts(): OwnCounts {
   return {
