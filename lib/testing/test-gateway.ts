@@ -11,8 +11,9 @@ import { StreamServer } from './ws-streams';
 
 /**
  * Options of `startTestGateway()`. Token options (`users`, `clients`,
- * `accessTokenTtlSeconds`, `rotateRefreshTokens`, `tokenLatencyMs`,
- * `sendExpiresIn`) go to its `TokenAuthority`.
+ * `clientKeys`, `accessTokenTtlSeconds`, `rotateRefreshTokens`,
+ * `tokenLatencyMs`, `sendExpiresIn`, `detectReuse`, `device`, `dpop`) go to
+ * its `TokenAuthority`; `dpop` also rules the resource routes and the stream upgrade.
  */
 export interface TestGatewayOptions extends TokenAuthorityOptions {
   /** API key → subject it authenticates as. Default `{ 'test-api-key': 'api-client' }`. */
@@ -102,9 +103,11 @@ export interface TestGateway {
 /**
  * Starts a real HTTP + WebSocket + OAuth2 token server on 127.0.0.1, port 0,
  * serving the gateway protocol of docs/gateway-protocol.md. Credentials are accepted as
- * `Authorization: Bearer`, the API-key header, and on WebSocket upgrades also
- * as the `access_token` query parameter or the subprotocol pair
- * `access_token, <token>` (or `bearer, <token>`).
+ * `Authorization: Bearer`, `Authorization: DPoP` with a `DPoP` proof (RFC 9449),
+ * the API-key header, and on WebSocket upgrades also as the `access_token`
+ * query parameter or the subprotocol pair `access_token, <token>` (or
+ * `bearer, <token>`). Beside the token endpoint: revocation (RFC 7009), device
+ * authorization (RFC 8628), and the metadata under `/.well-known/` (RFC 8414).
  */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const authority = options.authority ?? new TokenAuthority(options);
