@@ -23,7 +23,7 @@ export type { MockTokenEndpoint, MockTokenEndpointOptions, MockAdapterLike, Mock
 export { DISCOVERY_PATHS } from './discovery';
 export type { DiscoveryDocument, DiscoveryOptions, DiscoveryStats } from './discovery';
 export { DPOP_SIGNING_ALGORITHMS, DPOP_IAT_LEEWAY_SECONDS } from './dpop-proof';
-export type { DpopOptions, DpopStats, DpopRefusal } from './dpop-proof';
+export type { DpopOptions, DpopStats, DpopRefusal, DpopVerifier } from './dpop-proof';
 export { DEVICE_CODE_GRANT_TYPE } from './device-flow';
 export type { DeviceGrantOptions, DeviceStats, DevicePollAnswer } from './device-flow';
 export type { RevocationStats } from './revocation';

@@ -214,13 +214,15 @@ export class TokenAuthority {
 
   /** A token request over HTTP, in order: injected failure, DPoP proof, client; `undefined` if the client left meanwhile. */
   private async answerRequest(form: URLSearchParams, request: IncomingMessage, response: ServerResponse, context: EndpointContext): Promise<OAuthAnswer | undefined> {
+    const gone = () => response.destroyed || request.socket.destroyed;
+    if (gone()) return undefined;
     const params = this.begin(form);
     const failure = this.takeFailure();
     if (failure) return this.conclude(failure);
     const proof = await checkTokenProof(request, this.dpop, context);
     if (!proof.ok) return this.conclude(proof.answer);
     const client = await this.clients.authenticateRequest(form, request.headers.authorization, assertionAudiences(request, context));
-    if (response.destroyed || request.socket.destroyed) return undefined;
+    if (gone()) return undefined;
     return this.conclude(answerGrant(form, params, client, proof.jkt, this.grantContext()));
   }
 
