@@ -1,5 +1,6 @@
 import { startTestGateway, startTokenServer, type TestGateway, type TestGatewayOptions } from '../../lib/testing';
-import { bearer, postForm } from './helpers';
+import { bearer, claimsOf, postForm } from './helpers';
+import { dpopKey } from './dpop-helpers';
 
 const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -95,6 +96,16 @@ describe('startTestGateway: device authorization grant (RFC 8628)', () => {
       ['token', DEVICE_CODE],
       ['token', DEVICE_CODE],
     ]);
+  });
+
+  it('a poll with a DPoP proof gets tokens bound to its key', async () => {
+    await start();
+    const key = await dpopKey();
+    const codes = await authorize();
+    gateway.approveDevice(codes.user_code);
+    const tokens = await postForm(gateway.tokenUrl, { grant_type: DEVICE_CODE, device_code: codes.device_code, client_id: 'benchmark-client' }, { DPoP: await key.proof('POST', gateway.tokenUrl) });
+    expect(tokens.json['token_type']).toBe('DPoP');
+    expect(claimsOf(tokens.json['access_token'])['cnf']).toEqual({ jkt: key.jkt });
   });
 
   it('startTokenServer serves POST /device_authorization too', async () => {
