@@ -80,3 +80,30 @@ export function streamUrl(gateway: TestGateway, sessionId: string): string {
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** An answer read as JSON (`{}` for an empty body), with its headers. */
+export interface JsonAnswer {
+  status: number;
+  json: Record<string, unknown>;
+  headers: Headers;
+  text: string;
+}
+
+/** POSTs an `application/x-www-form-urlencoded` form (a field given as an array repeats). */
+export async function postForm(url: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<JsonAnswer> {
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(fields)) for (const one of Array.isArray(value) ? value : [value]) form.append(name, one);
+  const response = await fetch(url, { method: 'POST', body: form, headers });
+  return readAnswer(response);
+}
+
+/** Reads a fetch response's body as JSON when there is one. */
+export async function readAnswer(response: Response): Promise<JsonAnswer> {
+  const text = await response.text();
+  return { status: response.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>), headers: response.headers, text };
+}
+
+/** The claims of a JWT-shaped token (no signature check). */
+export function claimsOf(token: unknown): Record<string, unknown> {
+  return JSON.parse(Buffer.from(String(token).split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import type { DiscoveryStats } from './discovery';
 import type { TokenAuthority, TokenStats } from './token-authority';
 
 /** Who a request or connection authenticated as. */
@@ -10,6 +11,8 @@ export interface Credential {
   subject: string;
   /** Epoch ms; absent for API keys, which do not expire. */
   expiresAt: number | undefined;
+  /** The DPoP key a bound token was proven with (RFC 9449), when it was. */
+  jkt?: string;
 }
 
 /** Why a presented credential was refused (`missing`: none was presented). */
@@ -34,7 +37,7 @@ export interface TestGatewayStats {
   token: TokenStats;
   http: {
     requests: number;
-    /** Route name (`createSession`, `sessionMetrics`, `health`, `token`, `notFound`) → requests. */
+    /** Route name (`createSession`, `sessionMetrics`, `health`, `token`, `revoke`, `deviceAuthorization`, `deviceVerification`, `discovery`, `file`, `notFound`) → requests. */
     byRoute: Record<string, number>;
     /** HTTP status → responses (the token endpoint included). */
     byStatus: Record<string, number>;
@@ -59,6 +62,8 @@ export interface TestGatewayStats {
   /** HTTP requests, upgrades and in-band renewals that carried an expired access token. */
   expiredTokenRequests: number;
   sessionsCreated: number;
+  /** The metadata documents under `/.well-known/`. */
+  discovery: DiscoveryStats;
 }
 
 function bump(counts: Record<string, number>, key: string | number): void {
@@ -185,7 +190,8 @@ export class GatewayState {
     this.counts.ws.renewals++;
   }
 
-  stats(): TestGatewayStats {
+  /** Every counter but the metadata documents' (the gateway adds those). */
+  stats(): Omit<TestGatewayStats, 'discovery'> {
     const { http, ws } = this.counts;
     return {
       token: this.authority.stats(),

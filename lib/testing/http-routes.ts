@@ -1,48 +1,41 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from './http-server';
-import type { GatewayState, Refusal } from './gateway-state';
+import type { GatewayState } from './gateway-state';
+import { authenticateResource } from './resource-auth';
+import { requestUrls } from './token-request';
+import { serveOAuth, type OAuthRoutes } from './oauth-routes';
 import type { PathMatcher } from './routes';
 import { splitUrl } from './routes';
 
 /** Bodies larger than this are refused: a fixture has no business receiving them. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-export interface HttpRoutes {
+export interface HttpRoutes extends OAuthRoutes {
   sessions: PathMatcher;
   sessionMetrics: PathMatcher;
   health: PathMatcher;
-  token: PathMatcher;
   /** Static files served on GET without credentials (a test page and its bundle, so a browser test runs on the gateway's own origin). */
   files?: Record<string, { type: string; body: string }>;
   /** Builds the `ws_url` returned for a new session, on the host the request named (`localhost` stays `localhost`). */
   streamUrl(sessionId: string, host: string | undefined): string;
 }
 
-/** RFC 6750 §3: no error code when no credential was presented at all. */
-export function wwwAuthenticate(refusal: Refusal): string {
-  if (refusal === 'missing') return 'Bearer realm="test-gateway"';
-  const description = refusal === 'expired' ? 'the access token expired' : 'the access token is unknown';
-  return `Bearer realm="test-gateway", error="invalid_token", error_description="${description}"`;
-}
-
-/** The gateway's HTTP side: token endpoint, sessions, metrics and health, all behind Bearer or API-key auth. */
+/** The gateway's HTTP side: the OAuth endpoints, then sessions, metrics and health, all behind Bearer or API-key auth. */
 export function createHttpHandler(state: GatewayState, routes: HttpRoutes): (request: IncomingMessage, response: ServerResponse) => void {
   const send = (response: ServerResponse, route: string, status: number, json: unknown, headers: Record<string, string> = {}) => {
     state.countHttp(route, status);
     if (response.destroyed) return;
-    response.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+    // RFC 9449 §9: with nonces on, every answer tells the current one, so a client need not wait for a challenge.
+    const nonce: Record<string, string> = state.authority.dpop.nonceRequired ? { 'DPoP-Nonce': state.authority.dpop.nonce } : {};
+    response.writeHead(status, { 'Content-Type': 'application/json', ...nonce, ...headers });
     response.end(JSON.stringify(json));
   };
 
-  return (request, response) => {
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const { pathname } = splitUrl(request.url);
     const method = request.method ?? 'GET';
 
-    if (method === 'POST' && routes.token.match(pathname) !== undefined) {
-      response.once('finish', () => state.countHttp('token', response.statusCode));
-      state.authority.handle(request, response);
-      return;
-    }
+    if (serveOAuth(state, routes, request, response, pathname)) return;
 
     const file = method === 'GET' ? routes.files?.[pathname] : undefined;
     if (file) {
@@ -57,10 +50,10 @@ export function createHttpHandler(state: GatewayState, routes: HttpRoutes): (req
       send(response, 'notFound', 404, { error: 'not_found' });
       return;
     }
-    const outcome = state.authenticate(request.headers);
+    const outcome = await authenticateResource(state, request, requestUrls(request, routes.context()));
     if (!outcome.ok) {
       request.resume();
-      send(response, route.name, 401, { error: 'invalid_token', error_description: outcome.refusal }, { 'WWW-Authenticate': wwwAuthenticate(outcome.refusal) });
+      send(response, route.name, 401, outcome.body, outcome.headers);
       return;
     }
     const { subject } = outcome.credential;
@@ -108,6 +101,13 @@ export function createHttpHandler(state: GatewayState, routes: HttpRoutes): (req
         created_at: new Date(session.createdAt).toISOString(),
         params,
       });
+    });
+  };
+
+  return (request, response) => {
+    handle(request, response).catch(() => {
+      request.resume();
+      send(response, 'error', 500, { error: 'server_error' });
     });
   };
 }

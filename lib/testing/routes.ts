@@ -10,6 +10,12 @@ export interface TestGatewayPaths {
   stream: string;
   /** OAuth2 token endpoint (`POST`, form-encoded). Default `/oauth/token`. */
   token: string;
+  /** Token revocation (RFC 7009; `POST`, form-encoded). Default `/oauth/revoke`. */
+  revoke: string;
+  /** Device authorization (RFC 8628; `POST`, form-encoded). Default `/oauth/device_authorization`. */
+  deviceAuthorization: string;
+  /** The device verification page (`GET`; the `verification_uri` handed out). Default `/device`. */
+  device: string;
 }
 
 export const defaultPaths: TestGatewayPaths = {
@@ -18,6 +24,9 @@ export const defaultPaths: TestGatewayPaths = {
   health: '/api/v1/health',
   stream: '/api/v1/sessions/:id/stream',
   token: '/oauth/token',
+  revoke: '/oauth/revoke',
+  deviceAuthorization: '/oauth/device_authorization',
+  device: '/device',
 };
 
 /** A path template compiled once: `match(pathname)` gives the `:id`, `''` when the template has none. */

@@ -1,54 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
-import { readBody } from './http-server';
+import { ClientAuthenticator, type ClientAuthentication } from './client-auth';
+import { DeviceFlow } from './device-flow';
+import { DpopVerifier } from './dpop-proof';
+import { grantParams, invalidTarget, type GrantParams } from './grant-params';
+import { oauthError, readForm, writeAnswer, writeEmpty, type OAuthAnswer } from './oauth-answer';
+import { answerRevocation } from './revocation';
+import { answerGrant, type GrantContext } from './grant-context';
+import type { TokenAuthorityOptions } from './token-options';
+import { assertionAudiences, checkTokenProof, hostOrigin, type EndpointContext } from './token-request';
+import { copyCounts, recordParams, zeroCounts, type OwnCounts, type TokenStats } from './token-stats';
+import { TokenStore, type TokenCheck } from './token-store';
 
-/** The largest grant form read (the rest is drained, and answered 413). */
-const MAX_FORM_BYTES = 64 * 1024;
-
-/** Options of the embedded OAuth2 token endpoint. */
-export interface TokenAuthorityOptions {
-  /** username → password accepted by the password grant. Default `{ 'user@example.com': 'password' }`. */
-  users?: Record<string, string>;
-  /** client_id → client_secret (`''` for a public client). Default `{ 'benchmark-client': '' }`. */
-  clients?: Record<string, string>;
-  /** Access token lifetime in seconds (fractions allowed). Default 3 600. */
-  accessTokenTtlSeconds?: number;
-  /** Issue a new refresh token on each refresh and revoke the old one. Default true. */
-  rotateRefreshTokens?: boolean;
-  /** Delay before each token response, ms. Default 0. */
-  tokenLatencyMs?: number;
-  /** Send `expires_in` (otherwise only the JWT's exp/iat tell the lifetime). Default true. */
-  sendExpiresIn?: boolean;
-  /**
-   * Reuse detection, as Auth0, Okta, Keycloak and Hydra do it: a rotated-out
-   * refresh token presented again revokes the whole grant (every access and
-   * refresh token of its chain). Default false.
-   */
-  detectReuse?: boolean;
-}
-
-/** Counts kept by the token endpoint. */
-export interface TokenStats {
-  tokenRequests: number;
-  grants: { password: number; client_credentials: number; refresh_token: number };
-  rejected: number;
-  /** Most token requests that were being answered at the same moment. */
-  maxConcurrentTokenRequests: number;
-  /** Rotated-out refresh tokens presented again (with `detectReuse`). */
-  reuses: number;
-  /** Grants revoked because of a reuse. */
-  revokedGrants: number;
-  /** Requests whose client went away before the answer (nothing granted, nothing rotated). */
-  abandoned: number;
-}
-
-type TokenCheck = 'valid' | 'expired' | 'revoked' | 'unknown';
-
-/** One grant's chain of tokens: what a reuse revokes. */
-interface Chain {
-  subject: string;
-  revoked: boolean;
-}
+export type { TokenStats } from './token-stats';
+export type { TokenAuthorityOptions } from './token-options';
+export type { EndpointContext } from './token-request';
 
 /**
  * The token side of the test gateway: issues JWT-shaped (unsigned) access
@@ -56,55 +21,49 @@ interface Chain {
  */
 export class TokenAuthority {
   private readonly users: Record<string, string>;
-  private readonly clients: Record<string, string>;
-  private readonly accessTokens = new Map<string, { expiresAt: number; subject: string; chain: Chain }>();
-  private readonly refreshTokens = new Map<string, Chain>();
-  /** Refresh tokens rotated out, and the chain they belonged to. */
-  private readonly rotatedOut = new Map<string, Chain>();
+  private readonly clients: ClientAuthenticator;
+  private readonly store = new TokenStore();
   private readonly detectReuse: boolean;
   private readonly expiryListeners = new Set<() => void>();
   private pendingFailures: { count: number; status: number } = { count: 0, status: 503 };
   private inFlight = 0;
   private readonly latencyTimers = new Set<NodeJS.Timeout>();
-  private readonly counts: TokenStats = {
-    tokenRequests: 0,
-    grants: { password: 0, client_credentials: 0, refresh_token: 0 },
-    rejected: 0,
-    maxConcurrentTokenRequests: 0,
-    reuses: 0,
-    revokedGrants: 0,
-    abandoned: 0,
-  };
+  private counts: OwnCounts = zeroCounts();
+  private readonly device: DeviceFlow;
+  /** DPoP proofs, at the token endpoint and (for the gateway) the resource routes. */
+  readonly dpop: DpopVerifier;
   accessTokenTtlSeconds: number;
   readonly rotateRefreshTokens: boolean;
   tokenLatencyMs: number;
   private readonly sendExpiresIn: boolean;
+  /** Who approves a device code when the test names no one: the first user. */
+  private readonly defaultSubject: string;
 
   constructor(options: TokenAuthorityOptions = {}) {
     this.users = options.users ?? { 'user@example.com': 'password' };
-    this.clients = options.clients ?? { 'benchmark-client': '' };
+    this.clients = new ClientAuthenticator(options.clients ?? { 'benchmark-client': '' }, options.clientKeys);
     this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 3600;
     this.rotateRefreshTokens = options.rotateRefreshTokens ?? true;
     this.tokenLatencyMs = options.tokenLatencyMs ?? 0;
     this.sendExpiresIn = options.sendExpiresIn ?? true;
     this.detectReuse = options.detectReuse ?? false;
+    this.device = new DeviceFlow(options.device);
+    this.dpop = new DpopVerifier(options.dpop);
+    this.defaultSubject = Object.keys(this.users)[0] ?? 'user@example.com';
   }
 
   stats(): TokenStats {
-    return { ...this.counts, grants: { ...this.counts.grants } };
+    return { ...copyCounts(this.counts), device: this.device.stats(), dpop: this.dpop.stats(), clientAuth: this.clients.stats() };
   }
 
   /** Is this access token one we issued, and still alive? */
   check(token: string): TokenCheck {
-    const entry = this.accessTokens.get(token);
-    if (!entry) return 'unknown';
-    if (entry.chain.revoked) return 'revoked';
-    return Date.now() < entry.expiresAt ? 'valid' : 'expired';
+    return this.store.check(token);
   }
 
   /** Every access token issued so far expires now. */
   expireAccessTokens(): void {
-    for (const entry of this.accessTokens.values()) entry.expiresAt = 0;
+    this.store.expireAll();
     this.tellExpired();
   }
 
@@ -116,8 +75,7 @@ export class TokenAuthority {
 
   /** This one access token expires now (the others keep their lifetime). */
   expireAccessToken(token: string): void {
-    const entry = this.accessTokens.get(token);
-    if (entry) entry.expiresAt = 0;
+    this.store.expireOne(token);
     this.tellExpired();
   }
 
@@ -126,11 +84,12 @@ export class TokenAuthority {
    * and the lifetime and latency are the given ones (or kept).
    */
   reset(options: Pick<TokenAuthorityOptions, 'accessTokenTtlSeconds' | 'tokenLatencyMs'> = {}): void {
-    this.accessTokens.clear();
-    this.refreshTokens.clear();
-    this.rotatedOut.clear();
+    this.store.clear();
     this.pendingFailures = { count: 0, status: 503 };
-    Object.assign(this.counts, { tokenRequests: 0, grants: { password: 0, client_credentials: 0, refresh_token: 0 }, rejected: 0, maxConcurrentTokenRequests: 0, reuses: 0, revokedGrants: 0, abandoned: 0 });
+    this.counts = zeroCounts();
+    this.device.reset();
+    this.dpop.reset();
+    this.clients.reset();
     if (options.accessTokenTtlSeconds !== undefined) this.accessTokenTtlSeconds = options.accessTokenTtlSeconds;
     if (options.tokenLatencyMs !== undefined) this.tokenLatencyMs = options.tokenLatencyMs;
     this.tellExpired();
@@ -138,7 +97,7 @@ export class TokenAuthority {
 
   /** Every refresh token issued so far is rejected from now on (`invalid_grant`). */
   revokeRefreshTokens(): void {
-    this.refreshTokens.clear();
+    this.store.revokeRefreshTokens();
   }
 
   /** The next `count` token requests fail with `status` (default 503). */
@@ -146,40 +105,93 @@ export class TokenAuthority {
     this.pendingFailures = { count, status };
   }
 
+  /** The user approves the device code shown as `userCode` (as `username`, default the first user); false if no pending code matches. */
+  approveDevice(userCode: string, username = this.defaultSubject): boolean {
+    return this.device.approve(userCode, username);
+  }
+
+  /** The user refuses the device code; its polls answer `access_denied`. False if no pending code matches. */
+  denyDevice(userCode: string): boolean {
+    return this.device.deny(userCode);
+  }
+
+  /** Every device code handed out so far expires: its polls answer `expired_token`. */
+  expireDeviceCodes(): void {
+    this.device.expireAll();
+  }
+
+  /** The next `count` device code polls answer `slow_down` (the enforced interval stays as it is). */
+  slowDownNext(count: number): void {
+    this.device.slowDownNext(count);
+  }
+
   /** Handles `POST` on the token URL. */
-  handle(request: IncomingMessage, response: ServerResponse): void {
-    readBody(request, MAX_FORM_BYTES, (body) => {
-      if (body === undefined) return void (this.counts.tokenRequests++, this.counts.rejected++, response.writeHead(413, { 'Content-Type': 'application/json' }).end('{"error":"invalid_request"}'));
+  handle(request: IncomingMessage, response: ServerResponse, context: EndpointContext = {}): void {
+    readForm(request, response, (form) => {
       this.counts.tokenRequests++;
+      if (form === undefined) return void this.counts.rejected++;
       this.inFlight++;
       this.counts.maxConcurrentTokenRequests = Math.max(this.counts.maxConcurrentTokenRequests, this.inFlight);
-      const answer = () => {
+      const answer = async () => {
+        const answered = await this.answerRequest(form, request, response, context).catch((error: unknown) => oauthError(500, 'server_error', String(error)));
         this.inFlight--;
         // The client is gone (killed mid-request): nothing was delivered, so nothing is granted or rotated.
-        if (response.destroyed || request.socket.destroyed) return void this.counts.abandoned++;
-        const { status, json } = this.judge(new URLSearchParams(body), request.headers.authorization);
-        response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-        response.end(JSON.stringify(json));
+        if (answered === undefined) return void this.counts.abandoned++;
+        writeAnswer(response, answered);
       };
-      if (this.tokenLatencyMs > 0) this.later(answer, this.tokenLatencyMs);
-      else answer();
+      if (this.tokenLatencyMs > 0) this.later(() => void answer(), this.tokenLatencyMs);
+      else void answer();
     });
+  }
+
+  /** Handles `POST` on the revocation URL (RFC 7009): client authentication as on the token endpoint. */
+  handleRevocation(request: IncomingMessage, response: ServerResponse, context: EndpointContext = {}): void {
+    this.serveForm(request, response, context, (form, client) => {
+      const answer = this.revocationAnswer(form, client);
+      if (answer.status !== 200) return writeAnswer(response, answer);
+      writeEmpty(response);
+    });
+  }
+
+  /** Answers one revocation without HTTP; a 200's `json` is `{}` (over HTTP the body is empty). */
+  respondRevocation(form: URLSearchParams, authorization?: string): OAuthAnswer {
+    return this.revocationAnswer(form, this.clients.authenticate(form, authorization));
+  }
+
+  /** Handles `POST` on the device authorization URL (RFC 8628 §3.1). */
+  handleDeviceAuthorization(request: IncomingMessage, response: ServerResponse, context: EndpointContext = {}): void {
+    const verificationUri = context.verificationUri ?? `${hostOrigin(request)}/device`;
+    this.serveForm(request, response, context, (form, client) => writeAnswer(response, this.deviceAuthorizationAnswer(form, client, verificationUri)));
+  }
+
+  /** Answers one device authorization request without HTTP. */
+  respondDeviceAuthorization(form: URLSearchParams, authorization: string | undefined, verificationUri: string): OAuthAnswer {
+    return this.deviceAuthorizationAnswer(form, this.clients.authenticate(form, authorization), verificationUri);
   }
 
   /**
    * Answers one grant without HTTP (for mocked transports such as
    * axios-mock-adapter); counted like a request to the endpoint.
    */
-  respond(form: URLSearchParams, authorization?: string): { status: number; json: Record<string, unknown> } {
+  respond(form: URLSearchParams, authorization?: string): OAuthAnswer {
     this.counts.tokenRequests++;
-    return this.judge(form, authorization);
+    const params = this.begin(form);
+    return this.conclude(this.takeFailure() ?? answerGrant(form, params, this.clients.authenticate(form, authorization), undefined, this.grantContext()));
+  }
+
+  /** Rotates the DPoP nonce: proofs with the old one get `use_dpop_nonce`. Returns the new one. */
+  rotateDpopNonce(): string {
+    return this.dpop.rotateNonce();
+  }
+
+  /** The DPoP key thumbprint an access token is bound to (`cnf.jkt`), or `undefined` for a Bearer token. */
+  binding(token: string): string | undefined {
+    return this.store.binding(token);
   }
 
   /** What this authority knows of an access token, or `undefined` if it never issued it. */
   inspect(token: string): { state: 'valid' | 'expired'; subject: string; expiresAt: number } | undefined {
-    const entry = this.accessTokens.get(token);
-    if (!entry) return undefined;
-    return { state: !entry.chain.revoked && Date.now() < entry.expiresAt ? 'valid' : 'expired', subject: entry.subject, expiresAt: entry.expiresAt };
+    return this.store.inspect(token);
   }
 
   /** Cancels answers still waiting out `tokenLatencyMs`, so no timer outlives a test. */
@@ -200,94 +212,66 @@ export class TokenAuthority {
     this.latencyTimers.add(timer);
   }
 
-  private judge(form: URLSearchParams, authorization: string | undefined): { status: number; json: Record<string, unknown> } {
-    const answer = this.grant(form, authorization);
-    if (answer.status !== 200) this.counts.rejected++;
+  /** A token request over HTTP, in order: injected failure, DPoP proof, client; `undefined` if the client left meanwhile. */
+  private async answerRequest(form: URLSearchParams, request: IncomingMessage, response: ServerResponse, context: EndpointContext): Promise<OAuthAnswer | undefined> {
+    const gone = () => response.destroyed || request.socket.destroyed;
+    if (gone()) return undefined;
+    const params = this.begin(form);
+    const failure = this.takeFailure();
+    if (failure) return this.conclude(failure);
+    const proof = await checkTokenProof(request, this.dpop, context);
+    if (!proof.ok) return this.conclude(proof.answer);
+    const client = await this.clients.authenticateRequest(form, request.headers.authorization, assertionAudiences(request, context));
+    if (gone()) return undefined;
+    return this.conclude(answerGrant(form, params, client, proof.jkt, this.grantContext()));
+  }
+
+  /** Reads a form and authenticates its client (assertions included), then lets `serve` answer. */
+  private serveForm(request: IncomingMessage, response: ServerResponse, context: EndpointContext, serve: (form: URLSearchParams, client: ClientAuthentication) => void): void {
+    readForm(request, response, (form) => {
+      if (form === undefined) return;
+      this.clients
+        .authenticateRequest(form, request.headers.authorization, assertionAudiences(request, context))
+        .then((client) => serve(form, client))
+        .catch((error: unknown) => writeAnswer(response, oauthError(500, 'server_error', String(error))));
+    });
+  }
+
+  private revocationAnswer(form: URLSearchParams, client: ClientAuthentication): OAuthAnswer {
+    const { answer, revoked } = answerRevocation(form, client, this.store, this.counts.revocation);
+    if (revoked) this.tellExpired();
     return answer;
   }
 
-  private grant(form: URLSearchParams, authorization: string | undefined): { status: number; json: Record<string, unknown> } {
-    if (this.pendingFailures.count > 0) {
-      this.pendingFailures.count--;
-      return { status: this.pendingFailures.status, json: { error: 'temporarily_unavailable' } };
-    }
-    const client = clientCredentials(form, authorization);
-    if (!(client.id in this.clients) || (this.clients[client.id] !== '' && this.clients[client.id] !== client.secret)) {
-      return oauthError(401, 'invalid_client', 'unknown client or wrong secret');
-    }
-    const grantType = form.get('grant_type');
-    if (grantType === 'password') {
-      const username = form.get('username') ?? '';
-      if (this.users[username] === undefined || this.users[username] !== form.get('password')) {
-        return oauthError(400, 'invalid_grant', 'wrong username or password');
-      }
-      this.counts.grants.password++;
-      return { status: 200, json: this.issue({ subject: username, revoked: false }, true) };
-    }
-    if (grantType === 'client_credentials') {
-      if (this.clients[client.id] === '') return oauthError(401, 'invalid_client', 'a public client cannot use client_credentials');
-      this.counts.grants.client_credentials++;
-      return { status: 200, json: this.issue({ subject: client.id, revoked: false }, false) };
-    }
-    if (grantType === 'refresh_token') {
-      const presented = form.get('refresh_token') ?? '';
-      const reused = this.rotatedOut.get(presented);
-      if (reused && this.detectReuse) {
-        this.counts.reuses++;
-        if (!reused.revoked) this.revoke(reused);
-        return oauthError(400, 'invalid_grant', 'refresh token reused: the grant is revoked');
-      }
-      const chain = this.refreshTokens.get(presented);
-      if (chain === undefined || chain.revoked) return oauthError(400, 'invalid_grant', 'refresh token unknown, used or revoked');
-      this.counts.grants.refresh_token++;
-      if (this.rotateRefreshTokens) {
-        this.refreshTokens.delete(presented);
-        this.rotatedOut.set(presented, chain);
-      }
-      return { status: 200, json: this.issue(chain, this.rotateRefreshTokens) };
-    }
-    return oauthError(400, 'unsupported_grant_type', `grant_type ${grantType ?? '(none)'} is not supported`);
+  private deviceAuthorizationAnswer(form: URLSearchParams, client: ClientAuthentication, verificationUri: string): OAuthAnswer {
+    const params = grantParams('device_authorization', form);
+    recordParams(this.counts, params);
+    if (!client.ok) return oauthError(401, 'invalid_client', client.description);
+    return invalidTarget(params) ?? { status: 200, json: this.device.authorize(client.clientId, verificationUri) };
   }
 
-  /** A reuse: every token of the chain dies (the thief's and the owner's alike). */
-  private revoke(chain: Chain): void {
-    chain.revoked = true;
-    this.counts.revokedGrants++;
-    for (const [token, owner] of this.refreshTokens) if (owner === chain) this.refreshTokens.delete(token);
-    this.tellExpired();
+  private begin(form: URLSearchParams): GrantParams {
+    const params = grantParams('token', form);
+    recordParams(this.counts, params);
+    return params;
   }
 
-  private issue(chain: Chain, withRefreshToken: boolean): Record<string, unknown> {
-    const { subject } = chain;
-    const issuedAt = Math.floor(Date.now() / 1000);
-    const ttl = this.accessTokenTtlSeconds;
-    const claims = { sub: subject, iat: issuedAt, exp: issuedAt + Math.max(1, Math.ceil(ttl)), jti: randomBytes(8).toString('hex') };
-    const accessToken = [encode({ alg: 'none', typ: 'JWT' }), encode(claims), 'unsigned'].join('.');
-    this.accessTokens.set(accessToken, { expiresAt: Date.now() + ttl * 1000, subject, chain });
-    const json: Record<string, unknown> = { access_token: accessToken, token_type: 'Bearer' };
-    if (this.sendExpiresIn) json['expires_in'] = ttl;
-    if (withRefreshToken) {
-      const refreshToken = `rt_${randomBytes(16).toString('hex')}`;
-      this.refreshTokens.set(refreshToken, chain);
-      json['refresh_token'] = refreshToken;
-    }
-    return json;
+  private takeFailure(): OAuthAnswer | undefined {
+    if (this.pendingFailures.count <= 0) return undefined;
+    this.pendingFailures.count--;
+    return { status: this.pendingFailures.status, json: { error: 'temporarily_unavailable' } };
   }
-}
 
-function clientCredentials(form: URLSearchParams, authorization: string | undefined): { id: string; secret: string } {
-  if (authorization?.startsWith('Basic ')) {
-    const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+  /** Counts a refusal; with DPoP nonces, every token answer carries the current one (RFC 9449 §8). */
+  private conclude(answer: OAuthAnswer): OAuthAnswer {
+    if (answer.status !== 200) this.counts.rejected++;
+    if (!this.dpop.nonceRequired) return answer;
+    return { ...answer, headers: { ...answer.headers, 'DPoP-Nonce': this.dpop.nonce } };
   }
-  return { id: form.get('client_id') ?? '', secret: form.get('client_secret') ?? '' };
-}
 
-function oauthError(status: number, error: string, description: string): { status: number; json: Record<string, unknown> } {
-  return { status, json: { error, error_description: description } };
-}
-
-function encode(value: object): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
+  /** The authority as a grant sees it (built per request: `reset()` replaces the counters). */
+  private grantContext(): GrantContext {
+    const { store, users, counts, device, dpop, accessTokenTtlSeconds, sendExpiresIn, rotateRefreshTokens, detectReuse } = this;
+    return { store, users, counts, device, dpop, accessTokenTtlSeconds, sendExpiresIn, rotateRefreshTokens, detectReuse, tellExpired: () => this.tellExpired() };
+  }
 }

@@ -8,18 +8,24 @@ export interface TokenServerOptions extends TokenAuthorityOptions {
   authority?: TokenAuthority;
 }
 
-/** A token endpoint alone (`POST /token`), as an identity provider would be. */
+/** A token endpoint alone (`POST /token`, `/revoke` and `/device_authorization`), as an identity provider would be. */
 export interface TokenServer {
   tokenUrl: string;
+  /** `POST /revoke` (RFC 7009). */
+  revocationUrl: string;
+  /** `POST /device_authorization` (RFC 8628); its `verification_uri` is `/device`, which this server does not serve. */
+  deviceAuthorizationUrl: string;
   authority: TokenAuthority;
   close(): Promise<void>;
 }
 
-/** A real OAuth 2 token endpoint on 127.0.0.1, port 0, answering `POST /token` with its `TokenAuthority`. */
+/** A real OAuth 2 token endpoint on 127.0.0.1, port 0, answering `POST /token` (and `/revoke`, `/device_authorization`) with its `TokenAuthority`. */
 export async function startTokenServer(options: TokenServerOptions = {}): Promise<TokenServer> {
   const authority = options.authority ?? new TokenAuthority(options);
   const server = http.createServer((request, response) => {
     if (request.method === 'POST' && request.url === '/token') return authority.handle(request, response);
+    if (request.method === 'POST' && request.url === '/revoke') return authority.handleRevocation(request, response);
+    if (request.method === 'POST' && request.url === '/device_authorization') return authority.handleDeviceAuthorization(request, response);
     response.writeHead(404).end();
   });
   server.keepAliveTimeout = 1000;
@@ -27,6 +33,8 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
   const { port } = server.address() as AddressInfo;
   return {
     tokenUrl: `http://127.0.0.1:${port}/token`,
+    revocationUrl: `http://127.0.0.1:${port}/revoke`,
+    deviceAuthorizationUrl: `http://127.0.0.1:${port}/device_authorization`,
     authority,
     close: () => {
       authority.close();

@@ -4,8 +4,9 @@ import { STATUS_CODES } from 'node:http';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Credential, GatewayState } from './gateway-state';
 import type { StreamConnection, StreamControls } from './stream-controls';
-import { wwwAuthenticate } from './http-routes';
+import { authenticateResource } from './resource-auth';
 import { splitUrl, type PathMatcher } from './routes';
+import { requestUrls } from './token-request';
 import { CloseCodes, TOKEN_QUERY_PARAMETER, TOKEN_SUBPROTOCOL } from '../ws/protocol';
 
 /** Close codes of the gateway protocol (the client's own constants). */
@@ -38,10 +39,24 @@ export class StreamServer {
     private readonly stream: PathMatcher,
     private readonly strictSessions: boolean,
     readonly controls: StreamControls,
-  ) {}
+    /** The gateway's own origins (`http://127.0.0.1:PORT`), besides the request's Host: accepted in a DPoP proof's htu. */
+    private readonly origins: () => string[] = () => [],
+  ) {
+    // RFC 9449 §9: the switch to WebSocket tells the current nonce too.
+    this.wss.on('headers', (headers) => {
+      if (this.state.authority.dpop.nonceRequired) headers.push(`DPoP-Nonce: ${this.state.authority.dpop.nonce}`);
+    });
+  }
 
   /** Handles the HTTP server's `upgrade` event. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.upgrade(request, socket, head).catch(() => {
+      this.controls.upgrades.push(500);
+      refuseUpgrade(this.state, socket, 500);
+    });
+  }
+
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const refuse = (status: number, headers?: Record<string, string>) => {
       this.controls.upgrades.push(status);
       refuseUpgrade(this.state, socket, status, headers);
@@ -53,8 +68,10 @@ export class StreamServer {
     if (sessionId === undefined || sessionId === '') return refuse(404);
     const queryToken = query.get(TOKEN_QUERY_PARAMETER) ?? undefined;
     const subprotocolToken = protocolToken(request);
-    const outcome = this.state.authenticate(request.headers, queryToken ?? subprotocolToken);
-    if (!outcome.ok) return refuse(401, { 'WWW-Authenticate': wwwAuthenticate(outcome.refusal) });
+    const outcome = await authenticateResource(this.state, request, upgradeUrls(request, this.origins()), queryToken ?? subprotocolToken);
+    if (!outcome.ok) return refuse(401, outcome.headers);
+    // The client may have gone while the proof was checked.
+    if (socket.destroyed) return;
     const { credential } = outcome;
     const access = this.state.access(sessionId, credential.subject, this.strictSessions ? undefined : credential.subject);
     if (access !== 'ok') return refuse(access === 'unknown' ? 404 : 403);
@@ -131,7 +148,7 @@ export class StreamServer {
   /** In-band renewal: the connection adopts the new token and its expiry. */
   private renew(connection: Connection, token: unknown): void {
     const outcome = typeof token === 'string' ? this.state.check(token) : undefined;
-    if (!outcome?.ok) {
+    if (!outcome?.ok || !this.mayRenewWith(connection, outcome.credential)) {
       this.end(connection, CLOSE_TOKEN_EXPIRED, 'renewal token rejected');
       return;
     }
@@ -139,13 +156,24 @@ export class StreamServer {
       this.end(connection, CLOSE_FORBIDDEN, 'forbidden');
       return;
     }
-    connection.credential = outcome.credential;
+    const jkt = connection.credential.jkt;
+    connection.credential = jkt === undefined ? outcome.credential : { ...outcome.credential, jkt };
     connection.record.token = outcome.credential.secret;
     connection.record.renewals++;
     this.state.countRenewal();
     this.scheduleExpiry(connection);
     const expiresAt = outcome.credential.expiresAt;
     this.reply(connection, { type: 'auth_ok', expires_at: expiresAt === undefined ? null : new Date(expiresAt).toISOString() });
+  }
+
+  /**
+   * A renewal carries no proof: a bound token is taken only if bound to the
+   * key the connection proved at its upgrade; an unbound one unless DPoP is required.
+   */
+  private mayRenewWith(connection: Connection, credential: Credential): boolean {
+    if (credential.kind !== 'bearer') return true;
+    const jkt = this.state.authority.binding(credential.secret);
+    return jkt !== undefined ? jkt === connection.credential.jkt : !this.state.authority.dpop.required;
   }
 
   private reply(connection: Connection, json: object): void {
@@ -203,6 +231,12 @@ function refuseUpgrade(state: GatewayState, socket: Duplex, status: number, head
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, 'Connection: close', 'Content-Length: 0', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
   socket.once('finish', () => socket.destroy());
   socket.end(`${lines.join('\r\n')}\r\n\r\n`);
+}
+
+/** An upgrade's URL as its proof may name it: the ws:// URL asked for, or its http:// twin. */
+function upgradeUrls(request: IncomingMessage, origins: string[]): string[] {
+  const urls = requestUrls(request, { origins });
+  return [...urls.map((url) => url.replace(/^http:/, 'ws:')), ...urls];
 }
 
 /** The token offered as `Sec-WebSocket-Protocol: access_token, <token>` (or `bearer, <token>`). */
