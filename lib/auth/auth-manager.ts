@@ -125,6 +125,7 @@ export class AuthManager extends TokenKeeper {
     this.epoch++;
     this.lifetime.abort();
     this.lifetime = new AbortController();
+    if (this.config.device?.signal?.aborted) this.lifetime.abort();
     this.refreshInFlight = undefined;
     this.tokenSet = undefined;
     this.rejectedToken = undefined;

@@ -13,7 +13,10 @@ const DEFAULT_INTERVAL_MS = 5_000;
 const SLOW_DOWN_STEP_MS = 5_000;
 /** Never closer than this, whatever the server says: no poll without a pause. */
 const MIN_INTERVAL_MS = 1_000;
-const MAX_INTERVAL_MS = 60_000;
+/** The server's interval is a minimum (RFC 8628 §3.2): kept up to 10 min, past which it is a broken server. */
+const MAX_INTERVAL_MS = 600_000;
+/** After a transport failure the wait doubles, up to a minute (or the server's own longer interval). */
+const MAX_BACKOFF_MS = 60_000;
 /** A device code longer-lived than this is capped: a person approves within minutes. */
 const MAX_LIFETIME_MS = 2 * 3_600_000;
 
@@ -32,24 +35,26 @@ interface DeviceAuthorization {
  */
 export async function runDeviceGrant(config: NormalizedOptions, endpoint: TokenEndpoint, signal: AbortSignal, sleep: Sleep = realSleep): Promise<unknown> {
   const { now } = config;
-  const authorization = readAuthorization(await endpoint.authorizeDevice({ scope: config.scope }), now());
+  const authorization = readAuthorization(await endpoint.authorizeDevice({ scope: config.scope }, signal), now());
   try {
-    await config.device!.onUserCode({ ...authorization.prompt });
+    // A callback that never settles must not outlive an abort.
+    await Promise.race([config.device!.onUserCode({ ...authorization.prompt }), untilAborted(signal)]);
   } catch (error) {
+    if (error instanceof AuthError) throw error;
     throw new AuthError(`onUserCode failed: ${safeCause(error).message}`, { code: 'UNEXPECTED', cause: error });
   }
   let { intervalMs } = authorization;
   while (now() + intervalMs < authorization.prompt.expiresAt) {
     await sleep(intervalMs, signal);
     try {
-      return await endpoint.request({ grant_type: DEVICE_CODE_GRANT, device_code: authorization.deviceCode });
+      return await endpoint.request({ grant_type: DEVICE_CODE_GRANT, device_code: authorization.deviceCode }, signal);
     } catch (error) {
       if (!(error instanceof TokenRequestError)) throw error;
       if (error.oauthError === 'authorization_pending') continue;
       if (error.oauthError === 'slow_down') intervalMs = Math.min(intervalMs + SLOW_DOWN_STEP_MS, MAX_INTERVAL_MS);
       else if (error.oauthError === 'expired_token') throw expired();
-      else if (error.oauthError === 'access_denied') throw new TokenRequestError('the device authorization was denied', { code: 'ACCESS_DENIED', status: error.status, oauthError: 'access_denied' });
-      else if (error.retryable) intervalMs = Math.min(intervalMs * 2, MAX_INTERVAL_MS);
+      else if (error.oauthError === 'access_denied' || error.oauthError === 'authorization_declined') throw new TokenRequestError('the device authorization was denied', { code: 'ACCESS_DENIED', status: error.status, oauthError: 'access_denied' });
+      else if (error.retryable) intervalMs = Math.max(intervalMs, Math.min(intervalMs * 2, MAX_BACKOFF_MS));
       else throw error;
     }
   }
@@ -83,14 +88,24 @@ function readAuthorization(body: unknown, receivedAt: number): DeviceAuthorizati
   };
 }
 
+function abortedError(): AuthError {
+  return new AuthError('the device authorization was aborted', { code: 'ABORTED' });
+}
+
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (signal.aborted) reject(abortedError());
+    else signal.addEventListener('abort', () => reject(abortedError()), { once: true });
+  });
+}
+
 /** A real wait; its timer holds the process open on purpose (a CLI waiting for the user must not exit). */
 function realSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const aborted = () => new AuthError('the device authorization was aborted', { code: 'ABORTED' });
-    if (signal.aborted) return reject(aborted());
+    if (signal.aborted) return reject(abortedError());
     const onAbort = () => {
       clearTimeout(timer);
-      reject(aborted());
+      reject(abortedError());
     };
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);

@@ -40,7 +40,7 @@ export class DpopProver {
   /** A proof for one request; `supportedAlgs` (from discovery) picks a generated key's algorithm. */
   async proof(target: ProofTarget, supportedAlgs?: readonly string[]): Promise<string> {
     const { key, alg, jwk } = await this.keyPair(supportedAlgs);
-    const url = new URL(target.url);
+    const url = httpUrl(target.url);
     const nonce = this.nonces.get(url.origin);
     const claims: Record<string, string> = { htm: target.method.toUpperCase(), htu: `${url.origin}${url.pathname}` };
     if (target.accessToken !== undefined) claims['ath'] = await sha256Base64Url(target.accessToken);
@@ -50,7 +50,7 @@ export class DpopProver {
 
   /** A `DPoP-Nonce` an origin sent: the next proofs for it carry it. */
   rememberNonce(url: string, nonce: string): void {
-    const { origin } = new URL(url);
+    const { origin } = httpUrl(url);
     this.nonces.delete(origin);
     this.nonces.set(origin, nonce);
     if (this.nonces.size > MAX_NONCE_ORIGINS) this.nonces.delete(this.nonces.keys().next().value!);
@@ -58,7 +58,7 @@ export class DpopProver {
 
   /** The nonce the next proof for `url`'s origin carries. */
   nonceFor(url: string): string | undefined {
-    return this.nonces.get(new URL(url).origin);
+    return this.nonces.get(httpUrl(url).origin);
   }
 
   toJSON(): string {
@@ -83,6 +83,13 @@ export class DpopProver {
     const pair = await generateKeyPair(alg, { extractable: false });
     return { key: pair.privateKey, alg, jwk: await publicJwkOf(pair.publicKey) };
   }
+}
+
+/** `htu` is an HTTP target URI (RFC 9449 §4.2, RFC 9110 §7.1): a WebSocket upgrade to ws(s):// is a GET to http(s)://. */
+function httpUrl(value: string): URL {
+  const url = new URL(value);
+  if (url.protocol === 'ws:' || url.protocol === 'wss:') return new URL(`${url.protocol === 'ws:' ? 'http:' : 'https:'}${value.slice(url.protocol.length)}`);
+  return url;
 }
 
 async function sha256Base64Url(text: string): Promise<string> {

@@ -1,7 +1,8 @@
 import { tokenTransport } from './token-transport.node';
 import axios, { type AxiosInstance } from 'axios';
-import { TokenRequestError, safeCause, type AuthErrorCode } from '../errors';
+import { AuthError, TokenRequestError, safeCause, type AuthErrorCode } from '../errors';
 import { withDeadline } from './deadline';
+import { isDpopNonce } from './dpop-answer';
 
 /** The largest answer read from an authorization server: a token set or a metadata document is a few kB; anything else is cut off, not buffered. */
 export const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
@@ -27,6 +28,8 @@ export interface OAuthRequest {
   what: string;
   /** The code of a transport failure (unreachable, timed out, too large). Default per failure. */
   failureCode?: AuthErrorCode;
+  /** Ends the request at once (`ABORTED`): a device authorization given up. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -52,11 +55,12 @@ export class OAuthHttp {
     });
   }
 
-  async send({ method, url, headers, form, what, failureCode }: OAuthRequest): Promise<RawAnswer> {
+  async send({ method, url, headers, form, what, failureCode, signal: caller }: OAuthRequest): Promise<RawAnswer> {
     try {
+      if (caller?.aborted) throw aborted(what);
       const response = await withDeadline(
         this.timeoutMs,
-        (signal) => this.http.request<unknown>({ method, url, headers, signal, ...(form && { data: form.toString() }) }),
+        (deadline) => this.http.request<unknown>({ method, url, headers, signal: caller ? AbortSignal.any([deadline, caller]) : deadline, ...(form && { data: form.toString() }) }),
         () => new TokenRequestError(`${what} timed out after ${this.timeoutMs} ms`, { code: failureCode ?? 'TOKEN_REQUEST_TIMEOUT', retryable: true }),
       );
       const nonce = response.headers['dpop-nonce'];
@@ -66,10 +70,11 @@ export class OAuthHttp {
         text: typeof response.data === 'string' ? response.data : response.data == null ? '' : JSON.stringify(response.data),
         contentType: String(response.headers['content-type'] ?? ''),
         location: originOf(response.headers['location']),
-        dpopNonce: typeof nonce === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]{1,512}$/.test(nonce) ? nonce : undefined,
+        dpopNonce: isDpopNonce(nonce) ? nonce : undefined,
       };
     } catch (error) {
       if (error instanceof TokenRequestError) throw error;
+      if (caller?.aborted) throw aborted(what);
       if (/maxContentLength/.test(safeCause(error).message)) {
         throw new TokenRequestError(`invalid answer from the ${what}: larger than ${MAX_TOKEN_RESPONSE_BYTES} bytes; cut off`, { code: failureCode ?? 'INVALID_TOKEN_RESPONSE', retryable: true });
       }
@@ -77,6 +82,10 @@ export class OAuthHttp {
       throw new TokenRequestError(`${what} unreachable: ${safeCause(error).message}`, { code: failureCode ?? 'TOKEN_ENDPOINT_UNREACHABLE', retryable: true, cause: safeCause(error) });
     }
   }
+}
+
+function aborted(what: string): AuthError {
+  return new AuthError(`the request to the ${what} was aborted`, { code: 'ABORTED' });
 }
 
 /** The parsed JSON body, or `undefined` when it is not JSON. */

@@ -51,12 +51,12 @@ export class TokenEndpoint {
   }
 
   /** Sends one grant (`resource` and `audience` added); resolves to the token response's body. */
-  async request(params: Record<string, string | undefined>): Promise<unknown> {
+  async request(params: Record<string, string | undefined>, signal?: AbortSignal): Promise<unknown> {
     const located = await this.locate();
     const { tokenUrl } = located;
     for (let attempt = 0; ; attempt++) {
       const proof = this.dpop && (await this.dpop.proof({ method: 'POST', url: tokenUrl }, located.dpopAlgs));
-      const answer = await this.post(located, tokenUrl, 'token endpoint', this.withIndicators(params), proof ? { DPoP: proof } : {});
+      const answer = await this.post(located, tokenUrl, 'token endpoint', this.withIndicators(params), proof ? { DPoP: proof } : {}, signal);
       if (answer.dpopNonce !== undefined) this.dpop?.rememberNonce(tokenUrl, answer.dpopNonce);
       // RFC 9449 §8: the server wants a nonce; the proof with it is not a second grant, and not a failure.
       const challenged = (answer.status === 400 || answer.status === 401) && answer.dpopNonce !== undefined && oauthErrorOf(answer) === 'use_dpop_nonce';
@@ -66,12 +66,13 @@ export class TokenEndpoint {
   }
 
   /** RFC 8628 §3.1: a device authorization request; resolves to its body. */
-  async authorizeDevice(params: Record<string, string | undefined>): Promise<unknown> {
+  async authorizeDevice(params: Record<string, string | undefined>, signal?: AbortSignal): Promise<unknown> {
     const located = await this.locate();
     if (located.deviceAuthorizationUrl === undefined) {
       throw new TokenRequestError('the authorization server has no device_authorization_endpoint; give deviceAuthorizationUrl', { code: 'DISCOVERY_FAILED' });
     }
-    return parseAnswer(await this.post(located, located.deviceAuthorizationUrl, 'device authorization endpoint', this.withIndicators(params)), 'device authorization endpoint');
+    const answer = await this.post(located, located.deviceAuthorizationUrl, 'device authorization endpoint', this.withIndicators(params), {}, signal);
+    return parseAnswer(answer, 'device authorization endpoint');
   }
 
   /** RFC 7009: revokes one token. An unknown token is revoked too, as far as the server will say (§2.2). */
@@ -88,7 +89,7 @@ export class TokenEndpoint {
     return '[TokenEndpoint]';
   }
 
-  private async post(located: Located, url: string, what: string, params: Record<string, string | readonly string[] | undefined>, extraHeaders: Record<string, string> = {}): Promise<RawAnswer> {
+  private async post(located: Located, url: string, what: string, params: Record<string, string | readonly string[] | undefined>, extraHeaders: Record<string, string> = {}, signal?: AbortSignal): Promise<RawAnswer> {
     const audience = this.settings.assertionAudience ?? located.issuer ?? url;
     const credentials = await this.client.credentials(located.clientAuth, audience);
     const form = new URLSearchParams();
@@ -97,7 +98,7 @@ export class TokenEndpoint {
       else for (const entry of value ?? []) form.append(key, entry);
     }
     const headers = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...credentials.headers, ...extraHeaders };
-    return this.http.send({ method: 'POST', url, headers, form, what });
+    return this.http.send({ method: 'POST', url, headers, form, what, ...(signal && { signal }) });
   }
 
   private withIndicators(params: Record<string, string | undefined>): Record<string, string | readonly string[] | undefined> {

@@ -49,7 +49,9 @@ export abstract class TokenKeeper extends EventEmitter<AuthManagerEvents> {
     this.config = normalizeOptions(options);
     this.dpop = this.config.dpop && new DpopProver(this.config.dpop);
     this.endpoint = this.config.endpoint && new TokenEndpoint(this.config.endpoint, this.dpop, this.config.logger);
+    // The user's signal ends every device authorization of this manager, one already aborted included.
     this.config.device?.signal?.addEventListener('abort', () => this.lifetime.abort(), { once: true });
+    if (this.config.device?.signal?.aborted) this.lifetime.abort();
     this.backoff = new FailureBackoff(this.config.retryDelayMs, this.config.maxRetryDelayMs);
     this.headers = new HeaderCache(this.config.apiKey?.header);
     this.store = new StoreAccess(this.config.store, this.config.storeKey, this.config.logger, this.recorder, this.config.now);

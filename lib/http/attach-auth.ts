@@ -3,7 +3,7 @@ import { AuthError, ConfigError, ErrorCodes, isAxiosWsAuthError } from '../error
 import { unlessAborted } from './abortable';
 import { normalizeAttachOptions, type AttachSettings } from './options';
 import { NONCE_REPLAYS, nonceReplays, readDpopAnswer, requestTarget } from './dpop-challenge';
-import { controlRedirects, redirectToFollow } from './fetch-redirects';
+import { controlRedirects, redirectToFollow, withoutHeaders } from './fetch-redirects';
 import { guardRedirects, redirectGuard } from './redirect-guard';
 import { redactCredentials } from './redact';
 import { isReplayableBody } from './request-body';
@@ -87,11 +87,11 @@ export function attachAuth<C extends AuthRequestConfig, R extends ResponseLike>(
     const giveBack = (returned: unknown = error) => redactCredentials(returned, sent.headerNames);
     // RFC 9449 §9: a resource server that wants a nonce gets the same request once more, with a new proof: not a 401 refresh.
     const dpop = rememberNonce(auth, config, (error as { response?: unknown }).response);
-    if (dpop.wantsNonce && dpop.nonce !== undefined && nonceReplays(config) === 0 && isReplayableBody(config.data)) {
-      return instance.request({ ...config, [NONCE_REPLAYS]: 1 });
-    }
-    // A second challenge in a row: the server's nonces move faster than its answers; no refresh helps.
-    if (dpop.wantsNonce) throw giveBack();
+    // A replay goes without what this attempt carried: the interceptor signs anew, and nothing stale can leak meanwhile.
+    const again = (marks: Record<string, number>) => instance.request({ ...config, headers: withoutHeaders(config.headers, sent.headerNames), ...marks });
+    if (dpop.wantsNonce && dpop.nonce !== undefined && nonceReplays(config) === 0 && isReplayableBody(config.data)) return again({ [NONCE_REPLAYS]: 1 });
+    // A second challenge in a row (nonces moving faster than answers), or a proof refused as such: a new token would not help.
+    if (dpop.wantsNonce || dpop.badProof) throw giveBack();
     if (!settings.isUnauthorized(error as AxiosError)) throw giveBack();
     const { token } = sent;
     if (token === null) {
@@ -115,7 +115,7 @@ export function attachAuth<C extends AuthRequestConfig, R extends ResponseLike>(
       if (isAxiosWsAuthError(failure) && failure.code === ErrorCodes.AUTH_FAILED && failure.retryable) throw giveBack(withCause(error, failure));
       throw failure;
     }
-    return instance.request({ ...config, [REPLAYS]: replays + 1 });
+    return again({ [REPLAYS]: replays + 1 });
   });
 
   let attached = true;

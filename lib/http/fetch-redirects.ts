@@ -8,10 +8,12 @@ import type { AuthRequestConfig } from './types';
 const MANUAL = 'axiosWsAuthManualRedirects';
 /** How many redirects this request has followed already. */
 const HOPS = 'axiosWsAuthRedirectHops';
+/** The caller's `maxRedirects`, kept when we set the adapter's to 0 to follow ourselves. */
+const LIMIT = 'axiosWsAuthRedirectLimit';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-type Config = AuthRequestConfig & { adapter?: unknown; fetchOptions?: unknown; maxRedirects?: unknown; method?: unknown; data?: unknown; params?: unknown; [MANUAL]?: true; [HOPS]?: number };
+type Config = AuthRequestConfig & { adapter?: unknown; fetchOptions?: unknown; maxRedirects?: unknown; method?: unknown; data?: unknown; params?: unknown; [MANUAL]?: true; [HOPS]?: number; [LIMIT]?: number };
 
 /** The adapter axios will pick for `config` ('custom' for a function: a mock, or the user's own). */
 export function adapterKind(adapter: unknown): 'http' | 'fetch' | 'xhr' | 'custom' {
@@ -39,6 +41,14 @@ export function controlRedirects(config: Config, headerNames: readonly string[])
     config.adapter = 'fetch';
     kind = 'fetch';
   }
+  // A DPoP proof names one method and URL: a hop needs a new one, which only our own following can sign.
+  if (kind === 'http' && headerNames.some((name) => name.toLowerCase() === 'dpop')) {
+    if (config.maxRedirects === 0) return; // the caller's own choice: the 3xx is theirs
+    config[LIMIT] ??= typeof config.maxRedirects === 'number' ? config.maxRedirects : 5;
+    config.maxRedirects = 0;
+    config[MANUAL] = true;
+    return;
+  }
   if (kind !== 'fetch') return;
   const options = (config.fetchOptions ?? {}) as { redirect?: unknown };
   if (options.redirect !== undefined && options.redirect !== 'follow') return; // the caller's own choice ('manual', 'error'): theirs to handle
@@ -59,7 +69,7 @@ export function redirectToFollow<C extends Config>(config: C, answer: unknown, h
   const location = headerValue(response.headers, 'location');
   const from = requestUrl(config);
   const hops = config[HOPS] ?? 0;
-  const limit = typeof config.maxRedirects === 'number' ? config.maxRedirects : 5;
+  const limit = config[LIMIT] ?? (typeof config.maxRedirects === 'number' ? config.maxRedirects : 5);
   if (location === undefined || from === undefined || hops >= limit) return undefined;
   let target: string;
   try {
@@ -80,7 +90,8 @@ function headerValue(headers: unknown, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function withoutHeaders(headers: unknown, names: readonly string[]): Record<string, unknown> {
+/** A plain copy of `headers` without `names` (any case). */
+export function withoutHeaders(headers: unknown, names: readonly string[]): Record<string, unknown> {
   const lower = new Set(names.map((name) => name.toLowerCase()));
   const plain = (headers && typeof (headers as { toJSON?: unknown }).toJSON === 'function' ? (headers as { toJSON(): unknown }).toJSON() : headers ?? {}) as Record<string, unknown>;
   return Object.fromEntries(Object.entries(plain).filter(([name]) => !lower.has(name.toLowerCase())));

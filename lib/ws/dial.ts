@@ -1,5 +1,6 @@
 import type WebSocket from 'ws';
 import type { RawData } from 'ws';
+import { readDpopAnswer } from '../auth/dpop-answer';
 import type { ResolvedChannelOptions } from './options';
 import { unref } from './timers';
 import type { UpgradeCredentials } from './token-transport';
@@ -30,6 +31,13 @@ export function dial(options: ResolvedChannelOptions, credentials: UpgradeCreden
   socket.on('unexpected-response', (_request, response) => {
     // Keep the status for the close policy (401 → refresh, 403 → fatal…), then abort the handshake.
     httpStatus = response.statusCode;
+    const dpop = readDpopAnswer(response);
+    if (dpop.nonce !== undefined) options.auth.rememberDpopNonce?.(credentials.url, dpop.nonce);
+    if (httpStatus === 401 && dpop.wantsNonce && dpop.nonce !== undefined) {
+      // RFC 9449 §9: the proof lacked the server's nonce, the token is fine. A reconnect (paced as usual) carries it; no refresh.
+      httpStatus = undefined;
+      failure = new Error('the server asked for a DPoP nonce (use_dpop_nonce); reconnecting with it');
+    }
     response.resume();
     socket.terminate();
   });
