@@ -105,7 +105,10 @@ describe('revocation', () => {
     expect(result.revoked).toEqual([]);
     expect(result.failed).toEqual([{ tokenType: 'access_token', error: expect.objectContaining({ code: ErrorCodes.TOKEN_ENDPOINT_UNREACHABLE }) }]);
     expect(warnings).toContain('axios-ws-auth: token revocation failed');
-    // Nothing to revoke once forgotten.
+    // A retryable failure keeps the tokens, so a later logout can finish; clear({ revoke: true }) forgets them anyway.
+    expect(auth.toJSON()['fingerprint']).toEqual(expect.any(String));
+    await auth.clear({ revoke: true });
+    expect(auth.toJSON()['fingerprint']).toBeUndefined();
     await expect(auth.revoke()).resolves.toEqual({ revoked: [], failed: [] });
   });
 });

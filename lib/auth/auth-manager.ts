@@ -118,9 +118,9 @@ export class AuthManager extends TokenKeeper {
     return this.recorder.snapshot();
   }
 
-  /** Forgets the tokens, here and in the store; `{ revoke: true }` revokes them at the server first (see `revoke()`). */
+  /** Forgets the tokens, here and in the store; `{ revoke: true }` revokes them at the server first (see `revoke()`), and forgets them whatever the outcome. */
   async clear(options?: { revoke?: boolean }): Promise<void> {
-    if (options?.revoke === true) return void (await this.revoke());
+    if (options?.revoke === true) await this.revoke();
     // A flight under way belongs to the forgotten session: its token is not installed, its failure not counted.
     this.epoch++;
     this.lifetime.abort();
@@ -136,14 +136,19 @@ export class AuthManager extends TokenKeeper {
   }
 
   /**
-   * Logout: forgets the tokens (here and in the store), then revokes the
-   * refresh token and the access token at the revocation endpoint (RFC 7009).
-   * Never throws: a failure is logged and listed in the result.
+   * Logout: revokes the refresh token and the access token at the revocation
+   * endpoint (RFC 7009), then forgets them here and in the store. Never
+   * throws: a failure is logged and listed in the result; after a retryable
+   * one (unreachable, 503) the tokens are kept, so a second call can finish.
    */
   async revoke(): Promise<RevocationResult> {
+    // A refresh under way would leave a refresh token the server issued and nobody revoked.
+    await this.refreshInFlight?.catch(() => undefined);
     const tokenSet = this.tokenSet ?? (await this.store.read());
-    await this.clear();
-    return revokeTokens(this.endpoint, tokenSet, this.config.now(), this.config.logger);
+    // Revoked first, forgotten after: a 503 must leave the tokens where a second logout finds them (RFC 7009 §2.2.1).
+    const result = await revokeTokens(this.endpoint, tokenSet, this.config.now(), this.config.logger);
+    if (result.failed.length === 0 || result.failed.every(({ error }) => !error.retryable)) await this.clear();
+    return result;
   }
 
   /** Stops the background refresh timer, store subscriptions, a store made from the config, and a device authorization's wait. The manager still answers calls. */

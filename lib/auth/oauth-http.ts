@@ -16,6 +16,8 @@ export interface RawAnswer {
   location: string;
   /** RFC 9449 §8: a server nonce for the next DPoP proof. */
   dpopNonce: string | undefined;
+  /** `Retry-After` in seconds, when it is a number. */
+  retryAfterS: number | undefined;
 }
 
 /** One request to an authorization server (token, revocation, device or discovery endpoint). */
@@ -71,6 +73,7 @@ export class OAuthHttp {
         contentType: String(response.headers['content-type'] ?? ''),
         location: originOf(response.headers['location']),
         dpopNonce: isDpopNonce(nonce) ? nonce : undefined,
+        retryAfterS: /^\d{1,6}$/.test(String(response.headers['retry-after'] ?? '')) ? Number(response.headers['retry-after']) : undefined,
       };
     } catch (error) {
       if (error instanceof TokenRequestError) throw error;

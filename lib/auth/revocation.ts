@@ -8,7 +8,7 @@ export type RevokedTokenType = 'refresh_token' | 'access_token';
 
 /** What `revoke()` did: a failure is reported here (and logged), never thrown. */
 export interface RevocationResult {
-  /** Tokens the server took back (RFC 7009: an unknown token counts as revoked). */
+  /** Tokens the server took back (RFC 7009: an unknown token counts as revoked; one of a type it does not revoke is in neither list). */
   revoked: RevokedTokenType[];
   /** Tokens it could not revoke, and why. */
   failed: { tokenType: RevokedTokenType; error: AuthError }[];
@@ -28,8 +28,8 @@ export async function revokeTokens(endpoint: TokenEndpoint | undefined, tokenSet
     if (token === undefined) continue;
     try {
       if (!endpoint) throw new AuthError('no revocation endpoint: this manager has no authorization server', { code: 'INVALID_OPTIONS' });
-      await endpoint.revoke(token, tokenType);
-      result.revoked.push(tokenType);
+      if ((await endpoint.revoke(token, tokenType)) === 'revoked') result.revoked.push(tokenType);
+      else logger.info('axios-ws-auth: the server does not revoke this type of token (unsupported_token_type)', { tokenType });
     } catch (caught) {
       const error = caught instanceof AuthError ? caught : new AuthError(`revocation failed: ${safeCause(caught).message}`, { code: 'UNEXPECTED', cause: caught });
       result.failed.push({ tokenType, error });

@@ -75,14 +75,24 @@ export class TokenEndpoint {
     return parseAnswer(answer, 'device authorization endpoint');
   }
 
-  /** RFC 7009: revokes one token. An unknown token is revoked too, as far as the server will say (§2.2). */
-  async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<void> {
+  /**
+   * RFC 7009: revokes one token; an unknown token is revoked too, as far as
+   * the server will say (§2.2). A 503 is tried once more after its
+   * `Retry-After` (at most 5 s, §2.2.1); `unsupported` is a server that does
+   * not revoke this type of token.
+   */
+  async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<'revoked' | 'unsupported'> {
     const located = await this.locate();
     if (located.revocationUrl === undefined) {
       throw new TokenRequestError('the authorization server has no revocation_endpoint; give revocationUrl', { code: 'DISCOVERY_FAILED' });
     }
-    const answer = await this.post(located, located.revocationUrl, 'revocation endpoint', { token, token_type_hint: hint });
-    if (answer.status !== 200) parseAnswer(answer, 'revocation endpoint');
+    for (let attempt = 0; ; attempt++) {
+      const answer = await this.post(located, located.revocationUrl, 'revocation endpoint', { token, token_type_hint: hint });
+      if (answer.status >= 200 && answer.status < 300) return 'revoked';
+      if (oauthErrorOf(answer) === 'unsupported_token_type') return 'unsupported';
+      if (answer.status !== 503 || attempt > 0) parseAnswer(answer, 'revocation endpoint');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(answer.retryAfterS ?? 1, 5) * 1000));
+    }
   }
 
   toJSON(): string {

@@ -38,6 +38,10 @@ export async function logout(args: string[], io: LoginIo): Promise<number> {
   try {
     const { revoked, failed } = await auth.revoke();
     for (const { tokenType, error } of failed) io.err(`axios-ws-auth: could not revoke the ${tokenType.replace('_', ' ')}: ${error.message}`);
+    if (failed.some(({ error }) => error.retryable)) {
+      io.err(`axios-ws-auth: logout incomplete; the tokens stay in ${cache} so that logout can be tried again`);
+      return 1;
+    }
     io.err(`axios-ws-auth: logged out (${revoked.length > 0 ? `revoked: ${revoked.join(', ')}` : 'nothing revoked'}); ${cache} no longer holds the tokens`);
     return failed.length > 0 ? 1 : 0;
   } finally {
