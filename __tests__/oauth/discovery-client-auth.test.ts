@@ -80,9 +80,9 @@ describe('client authentication', () => {
     ]);
   });
 
-  it('private_key_jwt with a Node KeyObject, and the token endpoint as the audience', async () => {
+  it('private_key_jwt with a Node KeyObject, and the issuer as the audience (Auth0, RFC 7523bis)', async () => {
     const keyObject = createPrivateKey({ key: op.privateJwk as never, format: 'jwk' });
-    const auth = manager({ clientId: 'jwt-key-client', privateKey: keyObject, keyId: op.privateJwk.kid, assertionAudience: `${op.issuer}/token` });
+    const auth = manager({ clientId: 'jwt-key-client', privateKey: keyObject, keyId: op.privateJwk.kid, assertionAudience: 'issuer', assertionHeaders: { 'x5t#S256': 'not-checked-here' } });
     await auth.getAccessToken();
     expect(await lastTokenRequest()).toMatchObject({ clientId: 'jwt-key-client', authMethod: 'client_assertion', status: 200 });
   });

@@ -43,7 +43,7 @@ export class ClientAuthenticator {
   }
 
   private async assertion(method: 'private_key_jwt' | 'client_secret_jwt', audience: string): Promise<string> {
-    const { clientId, clientSecret, keyId } = this.settings;
+    const { clientId, clientSecret, keyId, assertionHeaders } = this.settings;
     const now = Math.floor(Date.now() / 1000);
     const jwt = new SignJWT({})
       .setIssuer(clientId)
@@ -53,7 +53,7 @@ export class ClientAuthenticator {
       .setIssuedAt(now)
       .setExpirationTime(now + ASSERTION_LIFETIME_S);
     if (method === 'client_secret_jwt') {
-      return jwt.setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(clientSecret ?? ''));
+      return jwt.setProtectedHeader({ ...assertionHeaders, alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(clientSecret ?? ''));
     }
     this.key ??= prepareKey(this.settings.privateKey!).catch((error: unknown) => {
       this.key = undefined;
@@ -61,7 +61,7 @@ export class ClientAuthenticator {
     });
     const { key, alg } = await this.key;
     const kid = keyId ?? (this.settings.privateKey as { kid?: unknown }).kid;
-    return jwt.setProtectedHeader({ alg, typ: 'JWT', ...(typeof kid === 'string' && { kid }) }).sign(key as JoseKey);
+    return jwt.setProtectedHeader({ ...assertionHeaders, alg, typ: 'JWT', ...(typeof kid === 'string' && { kid }) }).sign(key as JoseKey);
   }
 }
 

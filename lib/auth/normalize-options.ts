@@ -27,6 +27,7 @@ export interface EndpointSettings {
   privateKey?: SigningKey;
   keyId?: string;
   assertionAudience?: string;
+  assertionHeaders?: Record<string, string>;
   /** RFC 8707 resource indicators and `audience`, sent on every grant. */
   resource: readonly string[];
   audience?: string;
@@ -128,6 +129,10 @@ function endpointSettings(client: ClientOptions, timeout: number | undefined, ne
     if (typeof entry !== 'string' || !/^[A-Za-z][A-Za-z0-9+.-]*:[^#]*$/.test(entry)) throw invalid(`resource[${index}]`, 'must be an absolute URI without a fragment (RFC 8707)');
   });
   const optionalStrings = (['audience', 'keyId', 'assertionAudience'] as const).filter((key) => client[key] !== undefined);
+  const headers = client.assertionHeaders;
+  if (headers !== undefined && (headers === null || typeof headers !== 'object' || Object.values(headers).some((value) => typeof value !== 'string') || 'alg' in headers || 'typ' in headers)) {
+    throw invalid('assertionHeaders', 'must be an object of string members other than alg and typ');
+  }
   return {
     ...located,
     clientId,
@@ -135,6 +140,7 @@ function endpointSettings(client: ClientOptions, timeout: number | undefined, ne
     ...(clientAuth !== undefined && { clientAuth }),
     ...(clientAuth === 'private_key_jwt' && { privateKey: client.privateKey }),
     ...Object.fromEntries(optionalStrings.map((key) => [key, requireString(client, key)])),
+    ...(headers && { assertionHeaders: { ...headers } }),
     resource: [...resource],
     timeoutMs: nonNegative({ timeoutMs: timeout }, 'timeoutMs', 10_000),
   };

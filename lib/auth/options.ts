@@ -72,8 +72,14 @@ export interface OAuthClientOptions {
   privateKey?: SigningKey;
   /** The `kid` header of the client assertion (default the JWK's own `kid`). */
   keyId?: string;
-  /** The assertion's `aud`. Default the issuer when known (discovery), else the token endpoint. */
-  assertionAudience?: string;
+  /**
+   * The client assertion's `aud`: `'token_endpoint'` (the default; OIDC Core
+   * §9, what Entra and Keycloak take), `'issuer'` (Auth0, RFC 7523bis),
+   * `'endpoint'` (the URL called, as Okta wants it for each endpoint), or a URL.
+   */
+  assertionAudience?: 'token_endpoint' | 'issuer' | 'endpoint' | (string & {});
+  /** More protected-header members of the client assertion, e.g. Entra's `{ 'x5t#S256': … }`. */
+  assertionHeaders?: Record<string, string>;
   /** Bind tokens to a key pair (RFC 9449): a proof on every token request and every request through `attachAuth`. */
   dpop?: boolean | DpopKeyOptions;
   /** RFC 8707 resource indicator(s), sent on every grant (refresh included). */

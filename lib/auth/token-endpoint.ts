@@ -100,7 +100,8 @@ export class TokenEndpoint {
   }
 
   private async post(located: Located, url: string, what: string, params: Record<string, string | readonly string[] | undefined>, extraHeaders: Record<string, string> = {}, signal?: AbortSignal): Promise<RawAnswer> {
-    const audience = this.settings.assertionAudience ?? located.issuer ?? url;
+    const choice = this.settings.assertionAudience ?? 'token_endpoint';
+    const audience = choice === 'token_endpoint' ? located.tokenUrl : choice === 'issuer' ? (located.issuer ?? located.tokenUrl) : choice === 'endpoint' ? url : choice;
     const credentials = await this.client.credentials(located.clientAuth, audience);
     const form = new URLSearchParams();
     for (const [key, value] of Object.entries({ ...params, ...credentials.params })) {
