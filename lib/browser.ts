@@ -7,7 +7,7 @@
 export { AuthManager } from './auth/auth-manager';
 export type { AuthManagerEvents, TokenEvent, RefreshFailedEvent, UnauthorizedEvent } from './auth/events';
 export type { AuthManagerOptions, CommonAuthOptions, PasswordGrantOptions, ClientCredentialsGrantOptions, DeviceCodeGrantOptions, ApiKeyOptions, CustomGrantOptions, Logger } from './auth/options';
-export type { ClientAuthMethod, DpopKeyOptions, JsonWebKeyInput, OAuthClientOptions, SigningKey, UserCodePrompt } from './auth/options';
+export type { ClientAuthMethod, DpopKeyOptions, JsonWebKeyInput, KeyObjectLike, OAuthClientOptions, SigningKey, UserCodePrompt } from './auth/options';
 export type { RequestTarget } from './auth/header-cache';
 export type { RevocationResult, RevokedTokenType } from './auth/revocation';
 export type { AuthMetrics } from './auth/metrics';

@@ -11,7 +11,7 @@ export type {
 } from './auth/options';
 export type { AuthMetrics } from './auth/metrics';
 export type { TokenSource } from './auth/token-source';
-export type { ClientAuthMethod, ConfigOverrides, DeviceCodeGrantOptions, DpopKeyOptions, JsonWebKeyInput, OAuthClientOptions, SigningKey, UserCodePrompt } from './auth/options';
+export type { ClientAuthMethod, ConfigOverrides, DeviceCodeGrantOptions, DpopKeyOptions, JsonWebKeyInput, KeyObjectLike, OAuthClientOptions, SigningKey, UserCodePrompt } from './auth/options';
 export type { RequestTarget } from './auth/header-cache';
 export type { RevocationResult, RevokedTokenType } from './auth/revocation';
 export type { TokenResponse, TokenSet } from './auth/token-set';

@@ -53,7 +53,7 @@ describe('discovery', () => {
     try {
       const impostor = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const auth = manager({ issuer: impostor, clientId: 'basic-client', clientSecret: op.clients['basic-client'].clientSecret! });
-      await expect(auth.getAccessToken()).rejects.toMatchObject({ code: ErrorCodes.DISCOVERY_FAILED, retryable: true, message: expect.stringMatching(/names another issuer/) });
+      await expect(auth.getAccessToken()).rejects.toMatchObject({ code: ErrorCodes.DISCOVERY_FAILED, retryable: true, message: expect.stringMatching(/names the issuer "http:\/\/127.0.0.1:\d+", not "http:\/\/127.0.0.1:\d+"/) });
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

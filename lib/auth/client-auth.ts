@@ -2,6 +2,7 @@ import { SignJWT } from 'jose';
 import { toBase64, toBase64Url } from './base64';
 import type { EndpointSettings } from './normalize-options';
 import type { ClientAuthMethod } from './options';
+import { INSPECT } from './printable';
 import { prepareKey, type PreparedKey } from './signing-key';
 
 /** What jose's `sign()` takes (named here only: no declaration file may name jose's types). */
@@ -26,6 +27,14 @@ export class ClientAuthenticator {
   private key: Promise<PreparedKey> | undefined;
 
   constructor(private readonly settings: EndpointSettings) {}
+
+  toJSON(): string {
+    return '[ClientAuthenticator]';
+  }
+
+  [INSPECT](): string {
+    return '[ClientAuthenticator]';
+  }
 
   async credentials(method: ClientAuthMethod, audience: string): Promise<ClientCredentials> {
     const { clientId, clientSecret } = this.settings;

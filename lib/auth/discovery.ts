@@ -70,7 +70,8 @@ export function wellKnownUrls(issuer: string): string[] {
 /** The metadata, or what is wrong with it. */
 function readMetadata(document: Record<string, unknown>, issuer: string): ServerMetadata | string {
   if (document['issuer'] !== issuer) {
-    return typeof document['issuer'] === 'string' ? 'names another issuer (the issuer must match exactly)' : 'has no issuer';
+    // Issuers are public names: both are shown, since the usual culprit is one trailing slash.
+    return typeof document['issuer'] === 'string' ? `names the issuer ${JSON.stringify(document['issuer'].slice(0, 200))}, not ${JSON.stringify(issuer)} (they must match exactly)` : 'has no issuer';
   }
   const secure = new URL(issuer).protocol === 'https:';
   const endpoint = (name: string): string | undefined | false => {

@@ -2,6 +2,7 @@ import { SignJWT, generateKeyPair } from 'jose';
 import { toBase64Url } from './base64';
 import { randomId } from './client-auth';
 import type { DpopKeyOptions, JsonWebKeyInput } from './options';
+import { INSPECT } from './printable';
 import { prepareKey, publicJwkOf, type PreparedKey } from './signing-key';
 
 /** What jose's `sign()` takes (named here only: no declaration file may name jose's types). */
@@ -62,6 +63,10 @@ export class DpopProver {
   }
 
   toJSON(): string {
+    return '[DpopProver]';
+  }
+
+  [INSPECT](): string {
     return '[DpopProver]';
   }
 

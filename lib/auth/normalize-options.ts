@@ -1,5 +1,5 @@
 import { invalidOption, type ConfigError } from '../errors';
-import { algorithmOf } from './signing-key';
+import { algorithmOf, keyFingerprint } from './signing-key';
 import { MemoryTokenStore } from './token-store';
 import type {
   AuthManagerOptions,
@@ -93,7 +93,7 @@ export function normalizeOptions(options: AuthManagerOptions): NormalizedOptions
   const scope = client.scope === undefined ? {} : { scope: requireString(client, 'scope') };
   const extra = { ...scope, ...(endpoint && { endpoint }), ...(dpop && { dpop }) };
   // DPoP tokens are bound to a key: a pair made here must not be adopted by a runtime that lacks it.
-  const keySuffix = dpop === undefined ? '' : dpop.privateKey ? '|dpop' : `|dpop:${Math.random().toString(36).slice(2)}`;
+  const keySuffix = dpop === undefined ? '' : `|dpop:${dpop.privateKey ? (keyFingerprint(dpop.privateKey, dpop.publicKey) ?? 'key') : Math.random().toString(36).slice(2)}`;
   const place = endpoint?.tokenUrl ?? endpoint?.issuer ?? '';
   const keyOf = (user: string) => options.storeKey ?? `${typeof grant === 'function' ? 'custom|' : ''}${place}|${endpoint?.clientId ?? ''}|${user}${keySuffix}`;
 
@@ -121,6 +121,9 @@ function endpointSettings(client: ClientOptions, timeout: number | undefined, ne
   const located = Object.fromEntries(urls.map((key) => [key, requireUrl(client as Record<string, unknown>, key)]));
   const clientAuth = client.clientAuth ?? (client.privateKey !== undefined ? 'private_key_jwt' : undefined);
   if (clientAuth !== undefined && !CLIENT_AUTH_METHODS.includes(clientAuth)) throw invalid('clientAuth', `must be one of ${CLIENT_AUTH_METHODS.map((method) => `'${method}'`).join(', ')}`);
+  if (client.privateKey !== undefined && clientAuth !== 'private_key_jwt') throw invalid('privateKey', `is only used with clientAuth 'private_key_jwt' (clientAuth is '${clientAuth}')`);
+  if (clientAuth === 'basic' && !client.clientSecret) throw invalid('clientSecret', "is required for clientAuth 'basic' (a public client sends its client_id in the body)");
+  if (client.issuer !== undefined && /[?#]/.test(client.issuer)) throw invalid('issuer', 'must have no query or fragment (RFC 8414 §2)');
   if (clientAuth === 'private_key_jwt') checkSigningKey(client.privateKey, 'privateKey');
   if (clientAuth === 'client_secret_jwt' && !client.clientSecret) throw invalid('clientSecret', 'is required for client_secret_jwt');
   const resource = client.resource === undefined ? [] : typeof client.resource === 'string' ? [client.resource] : client.resource;
@@ -152,6 +155,10 @@ function dpopSettings(dpop: OAuthClientOptions['dpop']): Partial<DpopKeyOptions>
   if (dpop === null || typeof dpop !== 'object') throw invalid('dpop', 'must be true or { privateKey }');
   checkSigningKey(dpop.privateKey, 'dpop.privateKey');
   if (dpop.publicKey !== undefined) checkSigningKey(dpop.publicKey, 'dpop.publicKey', 'public');
+  // The proof's header carries the public key: a non-extractable CryptoKey cannot give it.
+  if ((dpop.privateKey as { extractable?: unknown }).extractable === false && dpop.publicKey === undefined) {
+    throw invalid('dpop.publicKey', 'is required with a non-extractable private CryptoKey (the proof carries the public key)');
+  }
   return { privateKey: dpop.privateKey, ...(dpop.publicKey && { publicKey: dpop.publicKey }) };
 }
 
@@ -200,11 +207,20 @@ function nonNegative<T extends object>(options: T, key: keyof T & string, fallba
   return value;
 }
 
+/** A URL as it may be shown: `user:password@` taken out. */
+function withoutUserinfo(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.username === '' && parsed.password === '') return url;
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.href;
+}
+
 /** The options' metadata for `toJSON`: the grant, where tokens come from, which header. Never a secret. */
 export function describeOptions({ grant, endpoint, apiKey, dpop }: NormalizedOptions): Record<string, unknown> {
   return {
     grant: typeof grant === 'function' ? 'custom' : grant,
-    ...(endpoint?.tokenUrl && { tokenUrl: endpoint.tokenUrl }),
+    ...(endpoint?.tokenUrl && { tokenUrl: withoutUserinfo(endpoint.tokenUrl) }),
     ...(endpoint?.issuer && { issuer: endpoint.issuer }),
     ...(endpoint && { clientId: endpoint.clientId }),
     ...(apiKey && { header: apiKey.header }),

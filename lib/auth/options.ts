@@ -22,11 +22,34 @@ export interface JsonWebKeyInput {
   kty?: string;
   alg?: string;
   kid?: string;
-  [member: string]: unknown;
+  use?: string;
+  key_ops?: string[];
+  ext?: boolean;
+  crv?: string;
+  x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+  d?: string;
+  p?: string;
+  q?: string;
+  dp?: string;
+  dq?: string;
+  qi?: string;
+  oth?: unknown;
+  x5c?: string[];
+  x5t?: string;
+  'x5t#S256'?: string;
+  x5u?: string;
 }
 
-/** A key to sign with: a private JWK, a Web Crypto `CryptoKey`, or a Node `KeyObject`. */
-export type SigningKey = JsonWebKeyInput | { readonly type: string };
+/** A Web Crypto `CryptoKey` or a Node `KeyObject`, as far as this library needs to know. */
+export interface KeyObjectLike {
+  readonly type: 'private' | 'public' | 'secret';
+}
+
+/** A key to sign with: a private JWK (jose's `JWK`, the DOM's `JsonWebKey`…), a `CryptoKey`, or a Node `KeyObject`. */
+export type SigningKey = JsonWebKeyInput | KeyObjectLike;
 
 /** Options every grant accepts. */
 export interface CommonAuthOptions {

@@ -1,6 +1,7 @@
 import { exportJWK, importJWK, type CryptoKey, type JWK, type KeyObject } from 'jose';
 import { AuthError, safeCause } from '../errors';
 import type { JsonWebKeyInput, SigningKey } from './options';
+import { sha256Hex } from './sha256';
 
 /** A key ready for jose: imported once, with the JWS algorithm it signs with. */
 export interface PreparedKey {
@@ -39,6 +40,33 @@ export async function publicJwkOf(privateKey: SigningKey, publicKey?: SigningKey
   // Only the members a JWK thumbprint and a verifier need: nothing private, no alg/kid/use clutter.
   const members = Object.entries({ kty, crv, n, e, x, y }).filter(([name, value]) => value !== undefined && !PRIVATE_MEMBERS.has(name));
   return Object.fromEntries(members) as JsonWebKeyInput;
+}
+
+/**
+ * A short, stable name of a key pair's public half, read synchronously (a
+ * JWK, or a KeyObject's export); `undefined` for a CryptoKey, whose export is
+ * asynchronous. Store keys carry it, so runtimes with different DPoP keys never
+ * adopt each other's bound tokens.
+ */
+export function keyFingerprint(privateKey: SigningKey, publicKey?: SigningKey): string | undefined {
+  for (const key of [publicKey, privateKey]) {
+    if (key === undefined) continue;
+    const jwk = isJwk(key) ? key : exportedJwk(key);
+    if (!jwk) continue;
+    const { kty, crv, x, y, n, e } = jwk as Record<string, unknown>;
+    return sha256Hex(JSON.stringify({ crv, e, kty, n, x, y })).slice(0, 16);
+  }
+  return undefined;
+}
+
+function exportedJwk(key: SigningKey): Record<string, unknown> | undefined {
+  const exporter = (key as { export?: unknown; asymmetricKeyType?: unknown }).export;
+  if (typeof exporter !== 'function' || typeof (key as { asymmetricKeyType?: unknown }).asymmetricKeyType !== 'string') return undefined;
+  try {
+    return (exporter as (options: { format: 'jwk' }) => Record<string, unknown>).call(key, { format: 'jwk' });
+  } catch {
+    return undefined;
+  }
 }
 
 function isJwk(key: SigningKey): key is JsonWebKeyInput {

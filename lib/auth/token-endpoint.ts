@@ -5,6 +5,7 @@ import type { DpopProver } from './dpop';
 import type { EndpointSettings } from './normalize-options';
 import { OAuthHttp, jsonOf, type RawAnswer } from './oauth-http';
 import type { ClientAuthMethod, Logger } from './options';
+import { INSPECT } from './printable';
 
 /** The authorization server's endpoints and what the client uses with them: configured, or discovered once. */
 export interface Located {
@@ -96,6 +97,11 @@ export class TokenEndpoint {
   }
 
   toJSON(): string {
+    return '[TokenEndpoint]';
+  }
+
+  /** The settings hold the client secret and key: util.inspect shows the name only. */
+  [INSPECT](): string {
     return '[TokenEndpoint]';
   }
 
