@@ -90,6 +90,7 @@ export function normalizeOptions(options: AuthManagerOptions): NormalizedOptions
   // A custom grant needs no token endpoint unless it wants its refresh tokens used.
   const endpoint = typeof grant === 'function' && !located ? undefined : endpointSettings(client, options.timeoutMs, typeof grant !== 'function');
   const dpop = dpopSettings(client.dpop);
+  if (dpop && typeof grant === 'function') throw invalid('dpop', 'cannot bind the token of a custom grant function (it makes its own requests, without this key); use a built-in grant');
   const scope = client.scope === undefined ? {} : { scope: requireString(client, 'scope') };
   const extra = { ...scope, ...(endpoint && { endpoint }), ...(dpop && { dpop }) };
   // DPoP tokens are bound to a key: a pair made here must not be adopted by a runtime that lacks it.

@@ -175,7 +175,8 @@ function parseAnswer({ status, text, contentType, location }: RawAnswer, what: s
   const errorDescription = typeof oauth['error_description'] === 'string' ? oauth['error_description'].slice(0, 500) : undefined;
   // 5xx, 429 and 408 are the server's trouble: the grant itself was not judged.
   // A nonce challenge answered once already is a server that rotates nonces too fast: try again later, keep the refresh token.
-  const retryable = status >= 500 || status === 429 || status === 408 || oauthError === 'use_dpop_nonce';
+  // A refused proof (a clock off by minutes, say) is no verdict on the refresh token either.
+  const retryable = status >= 500 || status === 429 || status === 408 || oauthError === 'use_dpop_nonce' || oauthError === 'invalid_dpop_proof';
   const detail = oauthError ? `${oauthError}${errorDescription ? `: ${errorDescription}` : ''}` : `HTTP ${status}`;
   throw new TokenRequestError(`${what} refused the request (${detail})`, {
     status,

@@ -42,7 +42,7 @@ function redactedHeaders(headers: unknown, names: readonly string[]): unknown {
   for (const name of names) {
     const value = typeof copy.get === 'function' ? copy.get(name) : copy[name];
     if (typeof value !== 'string' || value.startsWith('[redacted')) continue;
-    const redacted = `[redacted ${fingerprint(value.replace(/^Bearer\s+/i, ''))}]`;
+    const redacted = `[redacted ${fingerprint(value.replace(/^(?:Bearer|DPoP)\s+/i, ''))}]`;
     if (typeof copy.set === 'function') copy.set(name, redacted);
     else copy[name] = redacted;
   }
