@@ -45,15 +45,16 @@ describe('token responses are bounded', () => {
   });
 
   it('a 50 MB answer is refused by its size without being read', async () => {
+    // Made before the request, and a generous deadline: on a loaded machine, building 50 MB inside the handler outlasted 1.5 s.
+    const body = JSON.stringify({ access_token: 'a'.repeat(50 * 1024 * 1024), token_type: 'Bearer' });
     await withTokenServer(
       (request, response) => {
         request.resume();
-        const body = JSON.stringify({ access_token: 'a'.repeat(50 * 1024 * 1024), token_type: 'Bearer' });
         response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
         response.end(body);
       },
       async (url) => {
-        await expect(new AuthManager(options(url)).getAccessToken()).rejects.toMatchObject({ code: 'INVALID_TOKEN_RESPONSE', retryable: true });
+        await expect(new AuthManager({ ...options(url), timeoutMs: 20_000 }).getAccessToken()).rejects.toMatchObject({ code: 'INVALID_TOKEN_RESPONSE', retryable: true });
       },
     );
   });

@@ -1,5 +1,4 @@
 import axios from 'axios';
-import { once } from 'node:events';
 import { AuthManager, SessionChannel, attachAuth } from '../../lib';
 import { startTestGateway, type TestGateway } from '../../lib/testing';
 
@@ -25,7 +24,7 @@ function manager(): AuthManager {
 }
 
 /** Resolves on the channel's next 'open'. */
-const opened = (channel: SessionChannel) => once(channel, 'open');
+const opened = (channel: SessionChannel) => new Promise<void>((resolve) => channel.once('open', () => resolve()));
 
 describe('DPoP through the test gateway', () => {
   it('HTTP: one nonce challenge at the token endpoint, then every request carries the nonce the origin sent', async () => {

@@ -1,3 +1,4 @@
+import type { JsonWebKeyInput } from '../auth/options';
 import { decodeJwt, importJWK, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ReplayCache } from './replay-cache';
 
@@ -46,7 +47,7 @@ export class ClientAuthenticator {
 
   constructor(
     private readonly clients: Record<string, string>,
-    private readonly keys: Record<string, JWK> = {},
+    private readonly keys: Record<string, JsonWebKeyInput> = {},
   ) {}
 
   /** Authenticates a request over HTTP; an assertion's `aud` must be one of `audiences`. */
@@ -99,7 +100,7 @@ export class ClientAuthenticator {
     const secret = Object.hasOwn(this.clients, id) ? this.clients[id] : undefined;
     const method = jwk !== undefined ? 'private_key_jwt' : secret ? 'client_secret_jwt' : undefined;
     if (method === undefined) return refuse('no key or secret is registered for this client');
-    const key: JWTVerifyGetKey | Uint8Array = jwk !== undefined ? (header) => importJWK(jwk, header.alg) : new TextEncoder().encode(secret);
+    const key: JWTVerifyGetKey | Uint8Array = jwk !== undefined ? (header) => importJWK(jwk as JWK, header.alg) : new TextEncoder().encode(secret);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(assertion, key as JWTVerifyGetKey, { algorithms: [...ASSERTION_ALGORITHMS[method]], issuer: id, subject: id, audience: [...audiences], requiredClaims: ['exp', 'jti'] }));

@@ -1,4 +1,4 @@
-import type { JWK } from 'jose';
+import type { JsonWebKeyInput } from '../auth/options';
 import type { DeviceGrantOptions } from './device-flow';
 import type { DpopOptions } from './dpop-proof';
 
@@ -13,7 +13,7 @@ export interface TokenAuthorityOptions {
    * authenticates with an assertion signed by its key (it needs no entry in
    * `clients`). A client with a secret may use client_secret_jwt (HS256).
    */
-  clientKeys?: Record<string, JWK>;
+  clientKeys?: Record<string, JsonWebKeyInput>;
   /** Access token lifetime in seconds (fractions allowed). Default 3 600. */
   accessTokenTtlSeconds?: number;
   /** Issue a new refresh token on each refresh and revoke the old one. Default true. */
