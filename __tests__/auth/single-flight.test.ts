@@ -27,6 +27,14 @@ describe('AuthManager single flight (real token server)', () => {
     expect(auth.metrics()).toMatchObject({ tokenRequests: 1, authentications: 1, refreshes: 0 });
   });
 
+  it('while a token is good, every getAuthHeaders() call answers with the same settled promise (no allocation per request)', async () => {
+    const auth = manager();
+    const first = await auth.getAuthHeaders();
+    const promise = auth.getAuthHeaders();
+    expect(auth.getAuthHeaders()).toBe(promise);
+    expect(await promise).toBe(first);
+  });
+
   it('1 000 concurrent callers on an expired token cause one refresh', async () => {
     let clock = Date.now();
     const auth = manager({ now: () => clock });

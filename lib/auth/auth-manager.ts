@@ -40,16 +40,17 @@ export class AuthManager extends TokenKeeper {
    * to change it). With `dpop`, `Authorization: DPoP …` and a `DPoP` proof
    * for `request`, which is then required: a proof names one method and URL.
    */
-  async getAuthHeaders(request?: RequestTarget): Promise<Readonly<Record<string, string>>> {
+  getAuthHeaders(request?: RequestTarget): Promise<Readonly<Record<string, string>>> {
+    // Not async: a good token's headers come back as the same settled promise, allocating nothing (every request asks).
     const ready = this.currentAuthHeaders();
     if (ready) return this.headers.promiseOf(ready);
-    if (this.config.apiKey) return this.headers.headersFor(this.config.apiKey.value);
-    const tokenSet = await this.validTokenSet();
-    if (!this.dpop || tokenSet.tokenType !== 'DPoP') return this.headers.headersFor(tokenSet.accessToken);
-    if (typeof request?.method !== 'string' || typeof request.url !== 'string') {
-      throw new ConfigError('getAuthHeaders: a DPoP-bound token needs the request it is for: getAuthHeaders({ method, url })', { key: 'request', code: ErrorCodes.INVALID_OPTIONS });
-    }
-    return proofHeaders(this.dpop, tokenSet.accessToken, request);
+    return this.validTokenSet().then((tokenSet) => {
+      if (!this.dpop || tokenSet.tokenType !== 'DPoP') return this.headers.headersFor(tokenSet.accessToken);
+      if (typeof request?.method !== 'string' || typeof request.url !== 'string') {
+        throw new ConfigError('getAuthHeaders: a DPoP-bound token needs the request it is for: getAuthHeaders({ method, url })', { key: 'request', code: ErrorCodes.INVALID_OPTIONS });
+      }
+      return proofHeaders(this.dpop, tokenSet.accessToken, request);
+    });
   }
 
   /**

@@ -29,7 +29,8 @@ function dpopError(challenge: string): string | undefined {
   return /(?:^|[\s,])DPoP\b[^]*?\berror\s*=\s*"?([a-z_]+)"?/i.exec(challenge)?.[1];
 }
 
-function header(headers: unknown, name: string): string | undefined {
+/** One header of an axios response (AxiosHeaders or a plain object, any version) or a Node message, by its lower-case name. */
+export function header(headers: unknown, name: string): string | undefined {
   if (headers === null || typeof headers !== 'object') return undefined;
   const getter = (headers as { get?: unknown }).get;
   const value = typeof getter === 'function' ? (getter as (key: string) => unknown).call(headers, name) : findHeader(headers as Record<string, unknown>, name);

@@ -2,7 +2,8 @@ import { CanceledError, type AxiosError } from 'axios';
 import { AuthError, ConfigError, ErrorCodes, isAxiosWsAuthError } from '../errors';
 import { unlessAborted } from './abortable';
 import { normalizeAttachOptions, type AttachSettings } from './options';
-import { NONCE_REPLAYS, nonceReplays, readDpopAnswer, requestTarget } from './dpop-challenge';
+import { readDpopAnswer, type DpopAnswer } from '../auth/dpop-answer';
+import { NONCE_REPLAYS, nonceReplays, requestTarget } from './dpop-challenge';
 import { controlRedirects, redirectToFollow, withoutHeaders } from './fetch-redirects';
 import { guardRedirects, redirectGuard } from './redirect-guard';
 import { redactCredentials } from './redact';
@@ -18,12 +19,15 @@ import './axios-augmentation';
  */
 const REPLAYS = 'axiosWsAuthReplays';
 
-/** What a request carried: the Bearer token (`null` for a header with nothing to refresh, an API key) and the header names set. */
+/** What a request carried: the Bearer or DPoP token (`null` for a header with nothing to refresh, an API key), the header names set, and whether a DPoP proof went along. */
 interface Carried {
   token: string | null;
   headerNames: string[];
+  dpop: boolean;
 }
 
+/** What a Bearer request's answer says of DPoP: nothing (its headers are never read for it). */
+const NO_DPOP: DpopAnswer = { nonce: undefined, wantsNonce: false, badProof: false };
 
 /**
  * Installs a request interceptor that adds `auth`'s credentials to requests
@@ -51,7 +55,7 @@ export function attachAuth<C extends AuthRequestConfig, R extends ResponseLike>(
   const credit = (config: C, headers: Readonly<Record<string, string>>): C => {
     setHeaders(config, headers);
     // The manager hands out the same headers object while a token lasts: so does this.
-    if (headers !== lastHeaders) lastCarried = { token: bearerToken(headers), headerNames: Object.keys(headers) };
+    if (headers !== lastHeaders) lastCarried = carriedOf(headers);
     lastHeaders = headers;
     carriedBy.set(config, lastCarried!);
     guardRedirects(config, redirectHook);
@@ -73,7 +77,7 @@ export function attachAuth<C extends AuthRequestConfig, R extends ResponseLike>(
     // A 3xx the caller's validateStatus let through, from a fetch we stopped at redirects.
     const hop = config && redirectToFollow(config, response, carried?.headerNames ?? []);
     if (hop) return instance.request(hop) as Promise<R>;
-    if (carried) rememberNonce(auth, config, response);
+    if (config && carried?.dpop) rememberNonce(auth, config, response);
     // A token the server accepted: its later refusal is an expiry, not a sign that every token is refused.
     if (carried?.token) auth.tokenAccepted?.(carried.token);
     return response;
@@ -86,7 +90,7 @@ export function attachAuth<C extends AuthRequestConfig, R extends ResponseLike>(
     // Whatever goes back to the caller goes without the credentials we added.
     const giveBack = (returned: unknown = error) => redactCredentials(returned, sent.headerNames);
     // RFC 9449 §9: a resource server that wants a nonce gets the same request once more, with a new proof: not a 401 refresh.
-    const dpop = rememberNonce(auth, config, (error as { response?: unknown }).response);
+    const dpop = sent.dpop ? rememberNonce(auth, config, (error as { response?: unknown }).response) : NO_DPOP;
     // A replay goes without what this attempt carried: the interceptor signs anew, and nothing stale can leak meanwhile.
     const again = (marks: Record<string, number>) => instance.request({ ...config, headers: withoutHeaders(config.headers, sent.headerNames), ...marks });
     if (dpop.wantsNonce && dpop.nonce !== undefined && nonceReplays(config) === 0 && isReplayableBody(config.data)) return again({ [NONCE_REPLAYS]: 1 });
@@ -158,20 +162,24 @@ function setHeaders(config: AuthRequestConfig, headers: Record<string, string>):
   }
 }
 
-/** A nonce a server sent is passed to the manager (every answer may carry one: a 200 too). */
-function rememberNonce(auth: AuthSource, config: AuthRequestConfig, response: unknown): ReturnType<typeof readDpopAnswer> {
+/** A nonce a server sent is passed to the manager (every answer to a DPoP request may carry one: a 200 too). */
+function rememberNonce(auth: AuthSource, config: AuthRequestConfig, response: unknown): DpopAnswer {
   const answer = readDpopAnswer(response);
-  const { url } = requestTarget(config);
-  if (answer.nonce !== undefined && url !== '') auth.rememberDpopNonce?.(url, answer.nonce);
+  const url = answer.nonce === undefined ? '' : requestTarget(config).url;
+  if (url !== '') auth.rememberDpopNonce?.(url, answer.nonce!);
   return answer;
 }
 
-function bearerToken(headers: Record<string, string>): string | null {
+function carriedOf(headers: Record<string, string>): Carried {
+  let token: string | null = null;
+  let dpop = false;
   for (const [name, value] of Object.entries(headers)) {
-    const match = name.toLowerCase() === 'authorization' ? /^(?:Bearer|DPoP)\s+(\S+)$/i.exec(value) : null;
-    if (match?.[1] !== undefined) return match[1];
+    const lower = name.toLowerCase();
+    if (lower === 'dpop') dpop = true;
+    const match = lower === 'authorization' ? /^(?:Bearer|DPoP)\s+(\S+)$/i.exec(value) : null;
+    if (match?.[1] !== undefined) token = match[1];
   }
-  return null;
+  return { token, headerNames: Object.keys(headers), dpop };
 }
 
 /** The config of an axios error, when there is one (errors from both axios builds qualify). */

@@ -2,8 +2,6 @@ import type { RequestTarget } from '../auth/header-cache';
 import type { AuthRequestConfig } from './types';
 import { requestUrl } from './request-origin';
 
-export { readDpopAnswer, type DpopAnswer } from '../auth/dpop-answer';
-
 /**
  * Counts nonce replays per request, as a string key (see REPLAYS in
  * attach-auth: it must survive axios's mergeConfig).

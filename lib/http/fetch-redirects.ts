@@ -1,3 +1,4 @@
+import { header } from '../auth/dpop-answer';
 import { ConfigError } from '../errors';
 import { isReplayableBody } from './request-body';
 import { requestUrl } from './request-origin';
@@ -66,7 +67,7 @@ export function controlRedirects(config: Config, headerNames: readonly string[])
 export function redirectToFollow<C extends Config>(config: C, answer: unknown, headerNames: readonly string[]): C | undefined {
   const response = answer as { status?: unknown; headers?: unknown } | undefined;
   if (!config[MANUAL] || !response || !REDIRECT_STATUSES.has(response.status as number)) return undefined;
-  const location = headerValue(response.headers, 'location');
+  const location = header(response.headers, 'location');
   const from = requestUrl(config);
   const hops = config[HOPS] ?? 0;
   const limit = config[LIMIT] ?? (typeof config.maxRedirects === 'number' ? config.maxRedirects : 5);
@@ -82,12 +83,6 @@ export function redirectToFollow<C extends Config>(config: C, answer: unknown, h
   if (!toGet && !isReplayableBody(config.data)) return undefined;
   const headers = withoutHeaders(config.headers, toGet ? [...headerNames, 'content-type', 'content-length'] : headerNames);
   return { ...config, url: target, baseURL: undefined, params: undefined, headers, ...(toGet && { method: 'get', data: undefined }), [HOPS]: hops + 1 };
-}
-
-function headerValue(headers: unknown, name: string): string | undefined {
-  const holder = headers as { get?: (name: string) => unknown } & Record<string, unknown>;
-  const value = typeof holder?.get === 'function' ? holder.get(name) : (holder?.[name] ?? holder?.[name.toLowerCase()]);
-  return typeof value === 'string' ? value : undefined;
 }
 
 /** A plain copy of `headers` without `names` (any case). */
