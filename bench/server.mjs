@@ -22,6 +22,8 @@ const gateway = await startTestGateway({
   tokenLatencyMs: config.tokenLatencyMs,
   rotateRefreshTokens: true,
   paths: { health: '/api/data', token: '/oauth/token', stream: '/ws/:id' },
+  // A pause between phases (a full GC, control calls) must not close a pooled socket as the client reuses it ("socket hang up").
+  keepAliveTimeoutMs: 300_000,
 });
 // Counters are reported since the last mark (or reset).
 let base = gateway.stats();

@@ -132,7 +132,7 @@ function next(worker, types) {
       worker.off('message', onMessage);
       resolve(message);
     });
-    worker.once('exit', (code) => reject(new Error(`fleet worker ${worker.pid} exited (${code})`)));
+    worker.once('exit', (code) => (clearTimeout(timer), reject(new Error(`fleet worker ${worker.pid} exited (${code})`))));
   });
 }
 
@@ -149,7 +149,8 @@ async function startRedis() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
   const child = spawn(found, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'ignore'] });
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start within 10 s')), 10_000);
+    // A server that never says it is ready is killed, not left behind.
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error('redis-server did not start within 10 s'))), 10_000);
     child.stdout.on('data', (chunk) => String(chunk).includes('Ready to accept connections') && (clearTimeout(timer), resolve()));
     child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`redis-server exited (${code})`))));
   });

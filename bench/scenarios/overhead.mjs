@@ -73,7 +73,7 @@ export async function overhead(server, definitions, { rounds, requests, concurre
   }));
   return {
     settings: { rounds, requests, concurrency, inProcessRounds, inProcessRequests },
-    server: { requests: serverStats.api.requests, unauthorized: serverStats.api.unauthorized, tokenRequests: serverStats.token.tokenRequests },
+    server: { requests: serverStats.api.requests, tokenRequests: serverStats.token.tokenRequests },
     rows: [...rows, ...skipped],
   };
 }

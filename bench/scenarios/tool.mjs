@@ -11,7 +11,15 @@ const bare = fileURLToPath(new URL('../lib/bare-ws-client.mjs', import.meta.url)
 
 function run(file, args) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [file, ...args], { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => (error && !stdout ? reject(error) : resolve(JSON.parse(stdout))));
+    execFile(process.execPath, [file, ...args], { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
+      if (error && !stdout) return reject(error);
+      // Output that is not JSON is this scenario's error, not a crash of the whole comparison.
+      try {
+        resolve(JSON.parse(stdout));
+      } catch (parseError) {
+        reject(parseError);
+      }
+    });
   });
 }
 

@@ -169,7 +169,7 @@ export class DpopVerifier {
 }
 
 /** `ath`: base64url(SHA-256(ASCII(access token))) (RFC 9449 §4.2). */
-export function accessTokenHash(token: string): string {
+function accessTokenHash(token: string): string {
   return createHash('sha256').update(token, 'ascii').digest('base64url');
 }
 

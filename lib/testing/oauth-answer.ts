@@ -17,9 +17,9 @@ export function oauthError(status: number, error: string, description: string, h
 }
 
 /** Writes an answer as JSON; token answers must never be cached (RFC 6749 §5.1). */
-export function writeAnswer(response: ServerResponse, answer: OAuthAnswer, headers: Record<string, string> = {}): void {
+export function writeAnswer(response: ServerResponse, answer: OAuthAnswer): void {
   if (response.destroyed) return;
-  response.writeHead(answer.status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers, ...answer.headers });
+  response.writeHead(answer.status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...answer.headers });
   response.end(JSON.stringify(answer.json));
 }
 

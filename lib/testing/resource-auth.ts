@@ -6,7 +6,7 @@ import type { Credential, GatewayState, Refusal } from './gateway-state';
 export type ResourceAuth = { ok: true; credential: Credential } | { ok: false; body: { error: string; error_description: string }; headers: Record<string, string> };
 
 /** RFC 6750 §3: no error code when no credential was presented at all. */
-export function wwwAuthenticate(refusal: Refusal): string {
+function wwwAuthenticate(refusal: Refusal): string {
   if (refusal === 'missing') return 'Bearer realm="test-gateway"';
   return `Bearer realm="test-gateway", error="invalid_token", error_description="${describe(refusal)}"`;
 }

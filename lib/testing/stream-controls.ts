@@ -35,12 +35,30 @@ export class StreamControls {
   private stalledUntil = 0;
   private stallTimer: NodeJS.Timeout | undefined;
   private readonly heldReplies: Array<() => void> = [];
+  private connectionCount = 0;
 
   constructor(
     readonly echo: boolean,
     /** Keep every message in `received` and on its connection (a test's view); off for long load runs, whose memory it would grow. */
     readonly recordMessages: boolean,
   ) {}
+
+  /** @internal An upgrade's status, kept when recording. */
+  noteUpgrade(status: number): void {
+    if (this.recordMessages) this.upgrades.push(status);
+  }
+
+  /** @internal The id of the next connection (ids stay unique when closed connections are forgotten). */
+  nextConnectionId(): number {
+    return this.connectionCount++;
+  }
+
+  /** @internal A closed connection: kept for the test to read when recording, else dropped (a load run opens thousands). */
+  forget(connection: StreamConnection): void {
+    if (this.recordMessages) return;
+    const index = this.connections.indexOf(connection);
+    if (index >= 0) this.connections.splice(index, 1);
+  }
 
   /** @internal Keeps a received message, when recording. */
   keep(connection: StreamConnection, message: unknown): void {

@@ -32,6 +32,8 @@ export interface TestGatewayOptions extends TokenAuthorityOptions {
   files?: Record<string, { type: string; body: string }>;
   /** Keep every stream message in `streams.received` (and on its connection). Default true; a long load run turns it off. */
   recordMessages?: boolean;
+  /** How long an idle keep-alive socket stays open, ms. Default 1 000 (close() never waits long); a load run that pauses between phases wants more, or the server closes a pooled socket just as the client reuses it. */
+  keepAliveTimeoutMs?: number;
   /** Echo each stream message back as `{type:'echo', seq, data}`. Default true. */
   echo?: boolean;
   /** The metadata documents (`/.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`): another issuer, or one of them left out (404). */
@@ -144,8 +146,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       streamUrl: (sessionId, host) => `${host !== undefined && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host) ? `ws://${host}` : wsUrl}${stream.build(sessionId)}`,
     }),
   );
-  // Idle keep-alive sockets would otherwise hold close() for the default 5 s.
-  server.keepAliveTimeout = 1000;
+  // Idle keep-alive sockets would otherwise hold close() for the default 5 s (closeServer cuts them anyway).
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 1000;
   server.on('upgrade', (request, socket, head) => streams.handleUpgrade(request, socket, head));
   server.on('clientError', (_error, socket) => socket.destroy());
 

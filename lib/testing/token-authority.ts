@@ -153,20 +153,10 @@ export class TokenAuthority {
     });
   }
 
-  /** Answers one revocation without HTTP; a 200's `json` is `{}` (over HTTP the body is empty). */
-  respondRevocation(form: URLSearchParams, authorization?: string): OAuthAnswer {
-    return this.revocationAnswer(form, this.clients.authenticate(form, authorization));
-  }
-
   /** Handles `POST` on the device authorization URL (RFC 8628 §3.1). */
   handleDeviceAuthorization(request: IncomingMessage, response: ServerResponse, context: EndpointContext = {}): void {
     const verificationUri = context.verificationUri ?? `${hostOrigin(request)}/device`;
     this.serveForm(request, response, context, (form, client) => writeAnswer(response, this.deviceAuthorizationAnswer(form, client, verificationUri)));
-  }
-
-  /** Answers one device authorization request without HTTP. */
-  respondDeviceAuthorization(form: URLSearchParams, authorization: string | undefined, verificationUri: string): OAuthAnswer {
-    return this.deviceAuthorizationAnswer(form, this.clients.authenticate(form, authorization), verificationUri);
   }
 
   /**

@@ -64,8 +64,8 @@ function passwordGrant({ form, client }: GrantRequest, parts: GrantParts): OAuth
 
 function refreshGrant({ form, jkt }: GrantRequest, parts: GrantParts): OAuthAnswer {
   const presented = form.get('refresh_token') ?? '';
-  const reused = parts.store.rotatedChain(presented);
-  if (reused && parts.detectReuse) {
+  const reused = parts.detectReuse ? parts.store.rotatedChain(presented) : undefined;
+  if (reused) {
     parts.onReuse(reused);
     return oauthError(400, 'invalid_grant', 'refresh token reused: the grant is revoked');
   }
@@ -81,7 +81,7 @@ function refreshGrant({ form, jkt }: GrantRequest, parts: GrantParts): OAuthAnsw
     return oauthError(400, 'invalid_grant', 'the refresh token is bound to another DPoP key');
   }
   parts.grants.refresh_token++;
-  if (parts.rotateRefreshTokens) parts.store.rotate(presented, chain);
+  if (parts.rotateRefreshTokens) parts.store.rotate(presented, chain, parts.detectReuse);
   return { status: 200, json: parts.issue(chain, parts.rotateRefreshTokens) };
 }
 

@@ -37,7 +37,7 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
     deviceAuthorizationUrl: `http://127.0.0.1:${port}/device_authorization`,
     authority,
     close: () => {
-      authority.close();
+      if (!options.authority) authority.close(); // a shared token side is its owner's to close
       return closeServer(server);
     },
   };

@@ -91,10 +91,10 @@ export class TokenStore {
     return this.rotatedOut.get(token);
   }
 
-  /** A used refresh token leaves the live set and is remembered as rotated out. */
-  rotate(token: string, chain: Chain): void {
+  /** A used refresh token leaves the live set; it is remembered as rotated out only for reuse detection (else a long run would keep them all). */
+  rotate(token: string, chain: Chain, remember: boolean): void {
     this.refreshTokens.delete(token);
-    this.rotatedOut.set(token, chain);
+    if (remember) this.rotatedOut.set(token, chain);
   }
 
   expireAll(): void {

@@ -51,14 +51,14 @@ export class StreamServer {
   /** Handles the HTTP server's `upgrade` event. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.upgrade(request, socket, head).catch(() => {
-      this.controls.upgrades.push(500);
+      this.controls.noteUpgrade(500);
       refuseUpgrade(this.state, socket, 500);
     });
   }
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const refuse = (status: number, headers?: Record<string, string>) => {
-      this.controls.upgrades.push(status);
+      this.controls.noteUpgrade(status);
       refuseUpgrade(this.state, socket, status, headers);
     };
     const forced = this.controls.takeRefusal();
@@ -76,7 +76,7 @@ export class StreamServer {
     const access = this.state.access(sessionId, credential.subject, this.strictSessions ? undefined : credential.subject);
     if (access !== 'ok') return refuse(access === 'unknown' ? 404 : 403);
     const transport = queryToken !== undefined ? 'query' : subprotocolToken !== undefined && request.headers.authorization === undefined ? 'subprotocol' : 'header';
-    this.controls.upgrades.push(101);
+    this.controls.noteUpgrade(101);
     this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, sessionId, credential, transport));
   }
 
@@ -109,7 +109,7 @@ export class StreamServer {
   }
 
   private accept(socket: WebSocket, sessionId: string, credential: Credential, transport: StreamConnection['transport']): void {
-    const record: StreamConnection = { id: this.controls.connections.length, sessionId, token: credential.secret, transport, messages: [], renewals: 0, socket, silent: false, closeCode: undefined };
+    const record: StreamConnection = { id: this.controls.nextConnectionId(), sessionId, token: credential.secret, transport, messages: [], renewals: 0, socket, silent: false, closeCode: undefined };
     this.controls.connections.push(record);
     const connection: Connection = { socket, sessionId, credential, expiryTimer: undefined, record };
     this.connections.add(connection);
@@ -205,6 +205,7 @@ export class StreamServer {
     this.stopTimer(connection);
     if (!this.connections.delete(connection)) return;
     this.state.countClosed(code);
+    this.controls.forget(connection.record);
   }
 
   private scheduleExpiry(connection: Connection): void {
