@@ -1,5 +1,6 @@
 import WebSocket, { type ClientOptions } from 'ws';
-import { AuthManager } from '../../lib';
+import { AuthManager, SessionChannel } from '../../lib';
+import { startTestGateway } from '../../lib/testing';
 import { credentialsFor } from '../../lib/ws/token-transport';
 import { startWsFixture, type WsFixture } from '../helpers/ws-fixture';
 
@@ -18,6 +19,20 @@ describe('token transport on the upgrade', () => {
   it('an api_key manager sends its own header, and there is no token to report as rejected', async () => {
     const auth = new AuthManager({ grant: 'api_key', apiKey: 'k-1', header: 'X-Gateway-Key' });
     expect(await credentialsFor(auth, 'header', 'ws://127.0.0.1:1/', [])).toMatchObject({ headers: { 'X-Gateway-Key': 'k-1' }, tokenUsed: undefined });
+  });
+
+  it('an API key refused at the upgrade, refused again after the "refresh", ends the channel (no reconnect for ever)', async () => {
+    const gateway = await startTestGateway({ apiKeys: { 'k-1': 'svc' } });
+    try {
+      gateway.streams.refuseUpgrades(401);
+      const auth = new AuthManager({ grant: 'api_key', apiKey: 'k-1' });
+      const channel = new SessionChannel({ url: gateway.streamUrl('s1'), auth, reconnect: { initialDelayMs: 5, maxDelayMs: 10 } });
+      await expect(channel.connect()).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+      expect(gateway.streams.upgrades).toEqual([401, 401]);
+      await channel.close();
+    } finally {
+      await gateway.close();
+    }
   });
 
   describe('with a real gateway', () => {

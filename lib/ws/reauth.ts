@@ -50,7 +50,9 @@ export class Reauthentication {
    * link): then the source, asked again, already hands out a newer one.
    */
   async refusedFresh(): Promise<boolean> {
-    if (!this.afterRefresh || this.token === undefined) return false;
+    if (!this.afterRefresh) return false;
+    // A header without a token (an API key) has nothing newer to hand out: refused again is refused for good.
+    if (this.token === undefined) return true;
     try {
       return (await this.auth.getAccessToken()) === this.token;
     } catch {
