@@ -63,7 +63,20 @@ async function managerFor(args: string[], command: string, io: LoginIo): Promise
   if (gateway.tokenCache === undefined) throw new UsageError(`${command}: ${config} has no gateway.token_cache, so the tokens would be lost when this command ends`);
   const onUserCode = (prompt: UserCodePrompt) => io.out(describePrompt(prompt));
   const auth = AuthManager.fromConfig(loaded, { onUserCode, ...(io.signal && { signal: io.signal }), timeoutMs: 30_000 });
-  return { auth, cache: gateway.tokenCache };
+  return { auth, cache: printableCache(gateway.tokenCache) };
+}
+
+/** A token cache as it may be printed: a `redis://` URL without its password (or user), a file path as it is. */
+function printableCache(cache: string): string {
+  if (!/^rediss?:\/\//i.test(cache)) return cache;
+  try {
+    const url = new URL(cache);
+    url.username = '';
+    url.password = '';
+    return url.href;
+  } catch {
+    return 'the Redis token cache';
+  }
 }
 
 function describePrompt({ verificationUri, verificationUriComplete, userCode, expiresAt }: UserCodePrompt): string {

@@ -5,6 +5,7 @@ import { INSPECT, printed } from '../auth/printable';
 import { RedisTokenStore } from './redis-token-store';
 
 interface OwnedClient {
+  readonly status?: string;
   quit(): Promise<unknown>;
   disconnect(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -21,9 +22,12 @@ export class RedisUrlStore implements TokenStore {
   private opened: Promise<RedisTokenStore> | undefined;
   private client: OwnedClient | undefined;
   private warnTo: ((message: string) => void) | undefined;
+  private closed = false;
 
   constructor(private readonly url: string) {
-    Object.defineProperty(this, 'url', { enumerable: false }); // it may carry the password
+    // Both may carry the password (ioredis keeps it in its options).
+    Object.defineProperty(this, 'url', { enumerable: false });
+    Object.defineProperty(this, 'client', { enumerable: false, writable: true, value: undefined });
   }
 
   async load(key: string): Promise<TokenSet | undefined> {
@@ -48,12 +52,16 @@ export class RedisUrlStore implements TokenStore {
 
   /** Closes the store and its own Redis connection. */
   async close(): Promise<void> {
+    this.closed = true;
     const opened = this.opened;
     this.opened = undefined;
     const store = await opened?.catch(() => undefined);
     await store?.close();
-    await this.client?.quit().catch(() => this.client?.disconnect());
+    const client = this.client;
     this.client = undefined;
+    // A client that never got ready is reconnecting in the background: quit() would wait for it.
+    if (client?.status === 'ready') await client.quit().catch(() => client.disconnect());
+    else client?.disconnect();
   }
 
   toJSON(): Record<string, unknown> {
@@ -66,6 +74,8 @@ export class RedisUrlStore implements TokenStore {
   }
 
   private store(): Promise<RedisTokenStore> {
+    // A manager still answers calls after close(): its store must not open a connection nobody would end.
+    if (this.closed) return Promise.reject(new AuthError('the Redis token cache is closed', { code: ErrorCodes.STORE_UNAVAILABLE }));
     this.opened ??= this.open();
     return this.opened;
   }
@@ -78,7 +88,6 @@ export class RedisUrlStore implements TokenStore {
       const loaded = require('ioredis') as { default?: typeof Redis; Redis?: typeof Redis };
       Redis = (loaded.default ?? loaded.Redis)!;
     } catch (error) {
-      this.opened = undefined;
       throw new AuthError('token_cache is a redis:// URL, which needs the ioredis package (npm install ioredis)', { code: ErrorCodes.STORE_UNAVAILABLE, cause: safeCause(error) });
     }
     // Fail fast while Redis is away (the manager goes on without it), reconnect in the background.
