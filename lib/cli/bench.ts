@@ -8,12 +8,11 @@ import { Recorder, type Operation } from './recorder';
 import { machine, round, thresholdFigures, type BenchResult, type MessageCounts } from './result';
 import { openTarget, type SharedTarget } from './target';
 import { parseEcho } from './echo';
+import { streamClosed, streamOpen, type LaneClock, type Pending } from './schedules';
 import { evaluateThresholds } from './thresholds';
 
-/** Messages in flight per session (closed model); an echo slower than the timeout is lost; the open model's tick. */
-const WINDOW = 16;
+/** An echo slower than this is lost. */
 const ECHO_TIMEOUT_MS = 5_000;
-const TICK_MS = 5;
 
 /** What the live progress line shows. */
 export interface BenchProgress {
@@ -44,11 +43,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}, sh
   }
 }
 
-interface Pending {
-  /** When it should have gone (open model) or went (closed): latency counts from here. */
-  from: number;
-  measured: boolean;
-}
+
 
 class BenchRun {
   private readonly stop = new AbortController();
@@ -103,10 +98,12 @@ class BenchRun {
       // Counted runs go through `sessions`; sustained ones reopen sessions as they finish, until the end.
       const total = durationMs === undefined ? this.options.sessions : Infinity;
       let next = 0;
+      const lanes = Math.min(this.options.concurrency, total);
       const lane = async () => {
-        while (next < total && !this.stop.signal.aborted) await this.runSession(next++);
+        const clock: LaneClock = { from: this.scheduleFrom };
+        while (next < total && !this.stop.signal.aborted) await this.runSession(next++, clock, lanes);
       };
-      await Promise.all(Array.from({ length: Math.min(this.options.concurrency, total) }, lane));
+      await Promise.all(Array.from({ length: lanes }, lane));
     } catch (error) {
       this.fail(error);
     } finally {
@@ -124,7 +121,7 @@ class BenchRun {
     this.hooks.onProgress?.({ elapsedMs: this.recorder.measuring ? performance.now() - this.measuredFrom : 0, durationMs: this.options.durationMs, sent, answered, errors: this.counts.errors, refreshes: this.client.auth.metrics().refreshes });
   }
 
-  private async runSession(index: number): Promise<void> {
+  private async runSession(index: number, clock: LaneClock, lanes: number): Promise<void> {
     let sessionId: string;
     try {
       sessionId = (await this.http('createSession', () => this.client.createSession({ bench: true, index }))).sessionId;
@@ -137,10 +134,27 @@ class BenchRun {
     this.live.add(channel);
     const pending = new Map<number, Pending>();
     let wake: (() => void) | undefined;
+    // A channel that ended for good (a fatal close, failed authentication) ends the session now, not one swept message a second.
+    let ended: Error | undefined;
+    const alive = () => ended === undefined && !this.stop.signal.aborted;
+    const hand = (id: number, entry: Pending) => channel.send({ type: 'bench', id }).then(() => void (entry.handed = true));
     channel.on('open', () => {
       this.counts.connects++;
-      // After a reconnect, what the old socket may have lost goes again; echoes are matched by id.
-      for (const id of pending.keys()) channel.send({ type: 'bench', id }).catch(() => undefined);
+      // After a reconnect, what the old socket may have lost goes again (echoes are matched by id); the queue sends the rest itself.
+      for (const [id, entry] of pending) {
+        if (!entry.handed) continue;
+        entry.handed = false;
+        hand(id, entry).catch(() => undefined);
+      }
+    });
+    // Its error, if any, was emitted ('error', 'authFailed') and counted already.
+    let endedReported = false;
+    channel.on('authFailed', (error) => this.fail(error));
+    channel.on('close', (event) => {
+      if (this.stop.signal.aborted || ended) return;
+      endedReported = event.error !== undefined;
+      ended = event.error ?? new Error(`the session's channel ended (close ${event.code}${event.reason ? ` ${event.reason}` : ''})`);
+      wake?.();
     });
     channel.on('reconnecting', () => (this.counts.reconnects++, this.recorder.mark('reconnect')));
     channel.on('error', (error) => this.fail(error));
@@ -159,19 +173,21 @@ class BenchRun {
       wake?.();
     });
     const send = (id: number, from: number) => {
-      const measured = this.recorder.measuring;
-      pending.set(id, { from, measured });
-      if (measured) {
+      const entry: Pending = { from, measured: this.recorder.measuring, handed: false };
+      pending.set(id, entry);
+      if (entry.measured) {
         this.messages.sent++;
         this.recorder.sent();
       }
-      return channel.send({ type: 'bench', id });
+      return hand(id, entry);
     };
     try {
       await channel.connect();
-      if (this.options.rate === undefined) await this.streamClosed(pending, send, (resolve) => (wake = resolve));
-      else await this.streamOpen(send);
-      while (pending.size > 0 && !this.stop.signal.aborted) await this.waitForEcho(pending, (resolve) => (wake = resolve));
+      const waitForEcho = () => this.waitForEcho(pending, (resolve) => (wake = resolve));
+      if (this.options.rate === undefined) await streamClosed(this.options.messages, pending, send, waitForEcho, alive);
+      else await streamOpen(this.options.rate, this.options.durationMs === undefined ? this.options.messages : Infinity, send, clock, lanes, alive);
+      while (pending.size > 0 && alive()) await waitForEcho();
+      if (ended) throw ended;
       if (!this.stop.signal.aborted) {
         await this.http('sessionMetrics', () => this.client.getSessionMetrics(sessionId));
         this.counts.streamed++;
@@ -181,7 +197,7 @@ class BenchRun {
       // A channel closed by a stop is not a failed session.
       if (!this.stop.signal.aborted) {
         this.counts.failed++;
-        this.fail(error);
+        if (!(error === ended && endedReported)) this.fail(error);
       } else if (this.hooks.signal?.aborted !== true) this.counts.streamed++;
     } finally {
       const measuredLeft = [...pending.values()].filter((entry) => entry.measured).length;
@@ -189,32 +205,6 @@ class BenchRun {
       else this.messages.lost += measuredLeft;
       this.live.delete(channel);
       await channel.close();
-    }
-  }
-
-  /** Closed model: WINDOW messages in flight; the next goes when an echo comes. */
-  private async streamClosed(pending: Map<number, Pending>, send: (id: number, from: number) => Promise<void>, arm: (resolve: () => void) => void): Promise<void> {
-    for (let id = 0; id < this.options.messages && !this.stop.signal.aborted; id++) {
-      while (pending.size >= WINDOW && !this.stop.signal.aborted) await this.waitForEcho(pending, arm);
-      if (this.stop.signal.aborted) break;
-      void send(id, performance.now()).catch(() => undefined); // the window bounds what is in flight; a write's own wait would only slow the sender
-    }
-  }
-
-  /**
-   * Open model: this session's share of `--rate`, on a schedule; each message
-   * counts its latency from when it should have gone, so a stalled gateway
-   * shows in the figures instead of slowing the sender down (coordinated omission).
-   */
-  private async streamOpen(send: (id: number, from: number) => Promise<void>): Promise<void> {
-    const interval = 1000 / (this.options.rate! / this.options.concurrency);
-    const limit = this.options.durationMs === undefined ? this.options.messages : Infinity;
-    const start = this.scheduleFrom;
-    let id = 0;
-    while (id < limit && !this.stop.signal.aborted) {
-      const now = performance.now();
-      for (let due = start + id * interval; due <= now && id < limit; due = start + id * interval) void send(id++, due).catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, TICK_MS));
     }
   }
 
