@@ -20,9 +20,25 @@ export type { BrowserTokenStoreOptions } from './stores/browser-token-store';
 export type { EncryptionKey, CryptoKeyLike } from './stores/sealed';
 export { AuthError, TokenRequestError, ConfigError, ChannelClosedError, QueueFullError, ErrorCodes, isAxiosWsAuthError } from './errors';
 export type { AuthErrorCode, AuthErrorOptions, TokenRequestErrorOptions } from './errors';
-export { attachAuth } from './http/attach-auth';
-export type { AttachAuthOptions, AuthRequestConfig, AuthSource, AxiosInstanceLike, DetachAuth } from './http/types';
+// The same modules as lib/index.ts, so the browser types carry the axios augmentation (skipAuth, retryOn401) too.
+export * from './http';
 export { SessionChannel, defaultClassifyClose, CloseCodes, renewalMessage } from './ws';
-export type { SessionChannelOptions, SessionChannelEvents, ChannelState, ChannelCloseEvent, ReconnectingEvent, ReconnectOptions, OutgoingMessage, IncomingMessage, TokenTransport } from './ws';
-export { GatewayClient, defaultGatewayPaths } from './gateway/gateway-client';
-export type { GatewayClientOptions, GatewayHttp, GatewayPaths, GatewaySession, ConnectionReport } from './gateway/gateway-client';
+export type {
+  SessionChannelOptions,
+  SessionChannelEvents,
+  ChannelAuth,
+  ChannelState,
+  ChannelCloseEvent,
+  ReconnectingEvent,
+  ReconnectOptions,
+  OutgoingMessage,
+  IncomingMessage,
+  WebSocketConstructor,
+  ClassifyClose,
+  CloseDecision,
+  CloseOutcome,
+  DelayedReconnect,
+  TokenTransport,
+  RenewalMessage,
+} from './ws';
+export * from './gateway';
