@@ -43,7 +43,7 @@ export class SendQueue<T> {
   push(data: T): Promise<void> {
     if (this.entries.length >= this.options.limit) return Promise.reject(new QueueFullError(this.options.limit));
     return new Promise<void>((resolve, reject) => {
-      this.entries.push({ data, seq: this.nextSeq++, expiresAt: this.now() + this.options.ttlMs, resolve, reject });
+      this.entries.push(this.direct(data, resolve, reject));
       this.arm();
     });
   }
@@ -85,10 +85,10 @@ export class SendQueue<T> {
     for (const entry of this.drain()) entry.reject(error);
   }
 
-  /** One timer for the oldest entry: with a single TTL, FIFO order is expiry order (requeues keep theirs). */
+  /** One timer for the oldest entry: with a single TTL, sequence order is expiry order (requeues go back in their place). */
   private arm(): void {
     if (this.timer || this.entries.length === 0) return;
-    const head = this.entries.reduce((soonest, entry) => Math.min(soonest, entry.expiresAt), Infinity);
+    const head = this.entries[0]!.expiresAt;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.expire();
@@ -103,8 +103,10 @@ export class SendQueue<T> {
 
   private expire(): void {
     const now = this.now();
-    const stale = this.entries.filter((entry) => now >= entry.expiresAt);
-    this.entries = this.entries.filter((entry) => now < entry.expiresAt);
+    // The stale ones are a prefix: taken off at once, not by scanning a queue that may hold a million.
+    let count = 0;
+    while (count < this.entries.length && now >= this.entries[count]!.expiresAt) count++;
+    const stale = this.entries.splice(0, count);
     for (const entry of stale) entry.reject(sendTimeout(this.options.ttlMs));
     this.arm();
   }
