@@ -54,7 +54,9 @@ export async function runWorkers(options: BenchOptions, hooks: BenchHooks, worke
       gateway: embedded ? `embedded (${embedded.baseUrl}, token TTL ${options.tokenTtlSeconds} s)` : (options.config ?? ''),
       ...(stats && { server: { tokenRequests: stats.token.tokenRequests, expiredTokenRequests: stats.expiredTokenRequests, renewals: stats.ws.renewals, closedWith4401: stats.ws.closed['4401'] ?? 0 } }),
     });
-    return { ...merged, thresholds: evaluateThresholds(options.thresholds, thresholdFigures(merged)) };
+    // As with one process: the token_requests threshold reads what the shared gateway counted, not the sum of the clients' counts.
+    const withServer = stats ? { ...merged, token: { ...merged.token, serverSaw: stats.token.tokenRequests } } : merged;
+    return { ...withServer, thresholds: evaluateThresholds(options.thresholds, thresholdFigures(withServer)) };
   } finally {
     if (stall) clearTimeout(stall);
     hooks.signal?.removeEventListener('abort', stopAll);
